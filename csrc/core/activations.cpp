@@ -1,0 +1,117 @@
+#include "core/activations.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/parallel.h"
+
+namespace fastmlp {
+namespace {
+
+// exp(-|x|) never overflows, so both branches stay finite for any x.
+template <class T>
+T stable_sigmoid(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+// Row-wise softmax, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
+template <class T>
+void softmax_row(T* z, i64 cols) {
+  const T m = *std::max_element(z, z + cols);
+  T sum = 0;
+  for (i64 j = 0; j < cols; ++j) {
+    z[j] = std::exp(z[j] - m);
+    sum += z[j];
+  }
+  const T inv = T(1) / sum;
+  for (i64 j = 0; j < cols; ++j) z[j] *= inv;
+}
+
+// Elementwise work is cheap: a region pays off only from roughly this many elements per thread.
+constexpr i64 kElementwiseCost = 8;
+
+}  // namespace
+
+template <class T>
+void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
+  const i64 n = rows * cols;
+  const int threads = threads_for(kElementwiseCost * n);
+  switch (act.kind) {
+    case Act::Linear:
+      return;
+    case Act::Sigmoid:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) Z[i] = stable_sigmoid(Z[i]);
+      return;
+    case Act::Tanh:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) Z[i] = std::tanh(Z[i]);
+      return;
+    case Act::Relu:
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? Z[i] : T(0);
+      return;
+    case Act::LeakyRelu: {
+      const T alpha = T(act.alpha);
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? Z[i] : alpha * Z[i];
+      return;
+    }
+    case Act::Softmax:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (i64 r = 0; r < rows; ++r) softmax_row(Z + r * cols, cols);
+      return;
+    case Act::Step:
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? T(1) : T(0);
+      return;
+  }
+}
+
+template <class T>
+void activation_backward(T* dA, const T* A, i64 rows, i64 cols, Activation act) {
+  const i64 n = rows * cols;
+  const int threads = threads_for(kElementwiseCost * n);
+  switch (act.kind) {
+    case Act::Linear:
+    case Act::Step:
+      return;
+    case Act::Sigmoid:
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) dA[i] *= A[i] * (T(1) - A[i]);
+      return;
+    case Act::Tanh:
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) dA[i] *= T(1) - A[i] * A[i];
+      return;
+    case Act::Relu:
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) dA[i] = A[i] > T(0) ? dA[i] : T(0);
+      return;
+    case Act::LeakyRelu: {
+      const T alpha = T(act.alpha);
+#pragma omp parallel for simd schedule(static) num_threads(threads)
+      for (i64 i = 0; i < n; ++i) dA[i] = A[i] > T(0) ? dA[i] : alpha * dA[i];
+      return;
+    }
+    case Act::Softmax:
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (i64 r = 0; r < rows; ++r) {
+        T* d = dA + r * cols;
+        const T* a = A + r * cols;
+        T dot = 0;
+        for (i64 j = 0; j < cols; ++j) dot += d[j] * a[j];
+        for (i64 j = 0; j < cols; ++j) d[j] = a[j] * (d[j] - dot);
+      }
+      return;
+  }
+}
+
+template void activation_forward<float>(float*, i64, i64, Activation);
+template void activation_forward<double>(double*, i64, i64, Activation);
+template void activation_backward<float>(float*, const float*, i64, i64, Activation);
+template void activation_backward<double>(double*, const double*, i64, i64, Activation);
+
+}  // namespace fastmlp

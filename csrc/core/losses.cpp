@@ -1,0 +1,139 @@
+#include "core/losses.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fastmlp {
+namespace {
+
+// PyTorch clamps log-probabilities at -100 so that p = 0 gives a large finite loss.
+constexpr double kLogFloor = -100.0;
+// PyTorch's BCELoss divides its gradient by max(p (1 - p), 1e-12).
+constexpr double kBceGradEps = 1e-12;
+
+template <class T>
+double clamped_log(T p) {
+  return std::max(std::log(double(p)), kLogFloor);
+}
+
+// Row-wise log-sum-exp pieces: max and sum of exp(z - max).
+template <class T>
+void logsumexp_parts(const T* z, i64 cols, T& m, T& s) {
+  m = *std::max_element(z, z + cols);
+  s = 0;
+  for (i64 j = 0; j < cols; ++j) s += std::exp(z[j] - m);
+}
+
+template <class T>
+double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* grad) {
+  double total = 0;
+  const T inv_rows = T(1) / T(rows);
+  for (i64 r = 0; r < rows; ++r) {
+    const T* z = Z + r * cols;
+    T m, s;
+    logsumexp_parts(z, cols, m, s);
+    const T lse = m + std::log(s);
+    if (t.labels) {
+      const i64 c = t.labels[r];
+      total += double(lse - z[c]);
+      if (grad) {
+        T* g = grad + r * cols;
+        for (i64 j = 0; j < cols; ++j) g[j] = std::exp(z[j] - m) / s * inv_rows;
+        g[c] -= inv_rows;
+      }
+    } else {
+      const T* y = t.dense + r * cols;
+      T row_loss = 0, y_sum = 0;
+      for (i64 j = 0; j < cols; ++j) {
+        row_loss += y[j] * (lse - z[j]);
+        y_sum += y[j];
+      }
+      total += double(row_loss);
+      // d/dz of -sum_j y_j log softmax(z)_j = softmax(z) * sum(y) - y (targets need not sum to 1).
+      if (grad) {
+        T* g = grad + r * cols;
+        for (i64 j = 0; j < cols; ++j) g[j] = (std::exp(z[j] - m) / s * y_sum - y[j]) * inv_rows;
+      }
+    }
+  }
+  return total;
+}
+
+template <class T>
+double categorical_from_probs(const T* P, Targets<T> t, i64 rows, i64 cols, T* grad) {
+  double total = 0;
+  const T inv_rows = T(1) / T(rows);
+  for (i64 r = 0; r < rows; ++r) {
+    const T* p = P + r * cols;
+    T* g = grad ? grad + r * cols : nullptr;
+    if (g) std::fill(g, g + cols, T(0));
+    for (i64 j = 0; j < cols; ++j) {
+      const T y = t.labels ? T(t.labels[r] == j) : t.dense[r * cols + j];
+      if (y == T(0)) continue;
+      const double logp = clamped_log(p[j]);
+      total -= double(y) * logp;
+      // Inside the clamp the loss is flat, so its gradient is zero there.
+      if (g && logp > kLogFloor) g[j] = -y / p[j] * inv_rows;
+    }
+  }
+  return total;
+}
+
+template <class T>
+double elementwise(LossKind kind, bool on_logits, const T* a, const T* y, i64 rows, i64 cols,
+                   T* grad) {
+  const i64 n = rows * cols;
+  const T inv_n = T(1) / T(n);
+  double total = 0;
+  for (i64 i = 0; i < n; ++i) {
+    const T d = a[i] - y[i];
+    T g;
+    switch (kind) {
+      case LossKind::MSE:
+        total += double(d) * double(d);
+        g = T(2) * d * inv_n;
+        break;
+      case LossKind::MAE:
+        total += std::abs(double(d));
+        g = T((d > T(0)) - (d < T(0))) * inv_n;
+        break;
+      default:  // BinaryCE
+        if (on_logits) {
+          // max(z, 0) - z y + log(1 + exp(-|z|)): finite for every z.
+          const T z = a[i];
+          total += double(std::max(z, T(0)) - z * y[i] + std::log1p(std::exp(-std::abs(z))));
+          const T p = z >= T(0) ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
+          g = (p - y[i]) * inv_n;
+        } else {
+          const T p = a[i];
+          total -= double(y[i]) * clamped_log(p) + double(T(1) - y[i]) * clamped_log(T(1) - p);
+          g = T(double(d) / std::max(double(p) * double(T(1) - p), kBceGradEps)) * inv_n;
+        }
+        break;
+    }
+    if (grad) grad[i] = g;
+  }
+  return total / double(cols);
+}
+
+}  // namespace
+
+template <class T>
+double loss_forward_backward(LossKind kind, bool on_logits, const T* input, Targets<T> target,
+                             i64 rows, i64 cols, T* grad) {
+  switch (kind) {
+    case LossKind::CategoricalCE:
+    case LossKind::SparseCategoricalCE:
+      return on_logits ? categorical_from_logits(input, target, rows, cols, grad)
+                       : categorical_from_probs(input, target, rows, cols, grad);
+    default:
+      return elementwise(kind, on_logits, input, target.dense, rows, cols, grad);
+  }
+}
+
+template double loss_forward_backward<float>(LossKind, bool, const float*, Targets<float>, i64,
+                                             i64, float*);
+template double loss_forward_backward<double>(LossKind, bool, const double*, Targets<double>, i64,
+                                              i64, double*);
+
+}  // namespace fastmlp

@@ -1,0 +1,43 @@
+// Fused optimizer updates: one pass over the flat parameter arena per step, following
+// torch.optim's single-tensor formulas exactly (operation order included) so that results can be
+// checked against PyTorch. g is the gradient, p the parameter, t the 1-based step.
+//
+//   SGD      g += wd p; b = mu b + g; g = nesterov ? g + mu b : b; p -= lr g
+//   Adagrad  g += wd p; s += g^2; p -= lr g / (sqrt(s) + eps)
+//   RMSprop  g += wd p; v = rho v + (1 - rho) g^2; a = sqrt(v) + eps;
+//            momentum ? (b = mu b + g / a; p -= lr b) : p -= lr g / a
+//   Adam     g += wd p; m = lerp(m, g, 1 - b1); v = b2 v + (1 - b2) g^2;
+//            p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+//   AdamW    p *= 1 - lr wd; then Adam with wd = 0
+#pragma once
+#include <array>
+#include <string_view>
+
+#include "core/common.h"
+
+namespace fastmlp {
+
+enum class OptKind : int { SGD, Adagrad, RMSprop, Adam, AdamW };
+
+inline constexpr std::array<std::string_view, 5> kOptimizerNames = {"sgd", "adagrad", "rmsprop",
+                                                                    "adam", "adamw"};
+
+struct OptimizerConfig {
+  OptKind kind = OptKind::SGD;
+  double lr = 0.01;
+  double momentum = 0.0;  // SGD and RMSprop
+  bool nesterov = false;
+  double weight_decay = 0.0;
+  double beta1 = 0.9, beta2 = 0.999;  // Adam, AdamW
+  double rho = 0.99;                  // RMSprop's smoothing constant (torch's alpha)
+  double eps = 1e-8;
+};
+
+// Number of parameter-sized state arrays the optimizer keeps.
+int optimizer_state_slots(const OptimizerConfig& cfg);
+
+// One update of n parameters. `state` holds optimizer_state_slots(cfg) arrays of n, zeroed at start.
+template <class T>
+void optimizer_step(const OptimizerConfig& cfg, i64 t, T* params, const T* grads, T* state, i64 n);
+
+}  // namespace fastmlp

@@ -1,0 +1,30 @@
+"""Threads and build information."""
+from . import _core
+
+
+def get_num_threads():
+    """Threads the core's parallel regions use (default: OpenMP's, i.e. OMP_NUM_THREADS or cores)."""
+    return _core.get_num_threads()
+
+
+def set_num_threads(n):
+    """Use n threads in the core's parallel regions. Results are identical for any n."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be an integer >= 1; got {n!r}")
+    _core.set_num_threads(n)
+
+
+# _OPENMP release dates -> specification versions.
+_OPENMP_VERSIONS = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0", 201511: "4.5",
+                    201811: "5.0", 202011: "5.1", 202111: "5.2", 202411: "6.0"}
+
+
+def show_config():
+    """Print the version, compiler, OpenMP version, thread count and SIMD level of this build."""
+    info = _core.build_info()
+    omp = info["openmp"]
+    print(f"fastmlp {info['version']}\n"
+          f"  compiler: {info['compiler']}\n"
+          f"  OpenMP:   {_OPENMP_VERSIONS.get(omp, 'unknown')} (_OPENMP {omp})\n"
+          f"  threads:  {info['threads']}\n"
+          f"  SIMD:     {info['simd']}")

@@ -1,0 +1,133 @@
+"""Optimizers: hyperparameter holders for the core's fused update, one pass over all parameters
+per step. Each follows torch.optim's documented update rule exactly (g gradient, p parameter,
+t the 1-based step), with PyTorch's defaults."""
+from ._validation import check_float, resolve
+
+
+class Optimizer:
+    name = None
+
+    def __init__(self, lr, weight_decay=0.0):
+        self._network = None  # the compiled model's core network, set by compile()
+        self.lr = lr
+        self.weight_decay = check_float(weight_decay, "weight_decay")
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        self._lr = check_float(value, "lr")
+        if self._network is not None:
+            self._network.learning_rate = self._lr
+
+    def _core_args(self):
+        return dict(name=self.name, lr=self.lr, momentum=0.0, nesterov=False,
+                    weight_decay=self.weight_decay, beta1=0.9, beta2=0.999, rho=0.99, eps=1e-8)
+
+    def __repr__(self):
+        args = {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return f"{type(self).__name__}(lr={self.lr}, " + ", ".join(f"{k}={v}" for k, v in args.items()) + ")"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum (torch.optim.SGD,
+    dampening 0)::
+
+        g = g + weight_decay * p
+        b = momentum * b + g                     (b = 0 before the first step)
+        g = g + momentum * b if nesterov else b  (when momentum > 0)
+        p = p - lr * g
+    """
+    name = "sgd"
+
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.momentum = check_float(momentum, "momentum")
+        if nesterov and self.momentum == 0.0:
+            raise ValueError("nesterov=True needs momentum > 0; got momentum=0")
+        self.nesterov = bool(nesterov)
+
+    def _core_args(self):
+        return {**super()._core_args(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adagrad(Optimizer):
+    """Adagrad (torch.optim.Adagrad, lr_decay 0, initial accumulator 0)::
+
+        g = g + weight_decay * p
+        s = s + g^2
+        p = p - lr * g / (sqrt(s) + eps)
+    """
+    name = "adagrad"
+
+    def __init__(self, lr=0.01, eps=1e-10, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.eps = check_float(eps, "eps")
+
+    def _core_args(self):
+        return {**super()._core_args(), "eps": self.eps}
+
+
+class RMSprop(Optimizer):
+    """RMSprop (torch.optim.RMSprop, not centered; rho is torch's alpha)::
+
+        g = g + weight_decay * p
+        v = rho * v + (1 - rho) * g^2
+        a = sqrt(v) + eps
+        b = momentum * b + g / a;  p = p - lr * b   (momentum > 0)
+        p = p - lr * g / a                          (momentum = 0)
+    """
+    name = "rmsprop"
+
+    def __init__(self, lr=0.01, rho=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.rho = check_float(rho, "rho", 0.0, 1.0)
+        self.eps = check_float(eps, "eps")
+        self.momentum = check_float(momentum, "momentum")
+
+    def _core_args(self):
+        return {**super()._core_args(), "rho": self.rho, "eps": self.eps, "momentum": self.momentum}
+
+
+class Adam(Optimizer):
+    """Adam (torch.optim.Adam; weight decay added to the gradient, as L2)::
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+    name = "adam"
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr, weight_decay)
+        self.beta1 = check_float(beta1, "beta1", 0.0, 1.0)
+        self.beta2 = check_float(beta2, "beta2", 0.0, 1.0)
+        self.eps = check_float(eps, "eps")
+
+    def _core_args(self):
+        return {**super()._core_args(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+class AdamW(Adam):
+    """AdamW (torch.optim.AdamW): Adam with decoupled weight decay::
+
+        p = p * (1 - lr * weight_decay)
+        then the Adam update above with weight_decay = 0
+    """
+    name = "adamw"
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+        super().__init__(lr, beta1, beta2, eps, weight_decay)
+
+
+_BY_NAME = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+
+
+def get(identifier):
+    opt = resolve(identifier, _BY_NAME, "optimizer")
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"optimizer must be a name or a fastmlp.optimizers.Optimizer; got {identifier!r}")
+    return opt
