@@ -188,19 +188,22 @@ class Sequential:
     def train_on_batch(self, X, y):
         """One optimizer step on (X, y) as one batch; returns its loss before the step."""
         self._require_compiled("train_on_batch")
-        return float(self._net.train_on_batch(*self._xy(X, y)))
+        X, y = self._xy(X, y)
+        return float(self._net.train_on_batch(X, y))
 
     def compute_gradients(self, X, y):
         """Gradients of the mean loss (plus kernel penalties) over (X, y), one array per weight in
         get_weights order. Changes no weight."""
         self._require_compiled("compute_gradients")
-        self._net.compute_gradients(*self._xy(X, y))
+        X, y = self._xy(X, y)
+        self._net.compute_gradients(X, y)
         return [g.copy() for g in self._weight_views(self._net.grads)]
 
     # -- inference ---------------------------------------------------------------------------
     def predict(self, X):
         """Outputs for X, shape (samples, units of the last layer), in the model's dtype."""
-        return self._net.predict(self._checked_X(X))
+        X = self._checked_X(X)
+        return self._net.predict(X)
 
     def __call__(self, X, training=False):
         """A forward pass that changes no weight; `training` selects the layers' training mode."""

@@ -1,0 +1,159 @@
+"""Bad input stops at the door with a message naming the argument, the expectation and the value."""
+import numpy as np
+import pytest
+
+import fastmlp as fm
+
+
+def compiled(loss="mse", outputs=1, activation=None, dtype="float32"):
+    model = fm.Sequential([fm.layers.Dense(outputs, activation=activation)], input_dim=3, dtype=dtype)
+    return model.compile(optimizer="sgd", loss=loss)
+
+
+X = np.zeros((4, 3), np.float32)
+y = np.zeros(4, np.float32)
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.zeros(4), r"X must be a 2-D array .* got shape \(4,\).*reshape"),
+    (np.zeros((0, 3)), r"X is empty"),
+    (np.zeros((4, 5)), r"X has 5 features, but the model expects 3"),
+    (np.array([["a", "b", "c"]] * 4), r"X must hold numbers; got an array of dtype <U1"),
+    (np.array([[0, 0, 0], [0, np.nan, 0], [0, 0, 0], [0, 0, 0]]), r"X contains nan at row 1, column 1"),
+    (np.array([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, -np.inf]]), r"X contains -inf at row 3, column 2"),
+])
+@pytest.mark.parametrize("entry", ["fit", "evaluate", "predict", "train_on_batch", "compute_gradients"])
+def test_bad_X_at_every_entry_point(entry, bad, match):
+    model = compiled()
+    call = getattr(model, entry)
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(bad) if entry == "predict" else call(bad, np.zeros(len(bad)))
+
+
+def test_row_counts_must_agree():
+    with pytest.raises(ValueError, match=r"y has 3 rows but X has 4"):
+        compiled().fit(X, np.zeros(3), verbose=0)
+
+
+def test_target_width_must_match_outputs():
+    with pytest.raises(ValueError, match=r"y must have shape \(4, 2\) .* 2 outputs; got \(4, 3\)"):
+        compiled(outputs=2).fit(X, np.zeros((4, 3)), verbose=0)
+
+
+def test_integer_labels_with_categorical_loss_suggest_sparse():
+    model = compiled("categorical_crossentropy", outputs=3, activation="softmax")
+    with pytest.raises(ValueError, match="sparse_categorical_crossentropy"):
+        model.fit(X, np.array([0, 1, 2, 1]), verbose=0)
+
+
+@pytest.mark.parametrize("labels,match", [
+    ([0, 1, 3, 1], r"label 3 at index 2; valid labels for 3 outputs are 0..2"),
+    ([0, -1, 2, 1], r"label -1 at index 1"),
+    ([0, 1.5, 2, 1], r"integer class labels; got 1.5 at index 1"),
+    ([0, np.nan, 2, 1], r"y contains nan at index 1"),
+])
+def test_sparse_labels_checked(labels, match):
+    model = compiled("sparse_categorical_crossentropy", outputs=3, activation="softmax")
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, np.array(labels), verbose=0)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"epochs": -1}, r"epochs must be an integer >= 0; got -1"),
+    ({"batch_size": 0}, r"batch_size must be an integer >= 1; got 0"),
+    ({"epochs": 1.5}, r"epochs must be an integer"),
+    ({"validation_data": (X,)}, r"validation_data must be a tuple"),
+])
+def test_fit_arguments(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        compiled().fit(X, y, verbose=0, **kwargs)
+
+
+def test_validation_data_is_checked_and_named():
+    with pytest.raises(ValueError, match=r"validation_data\[0\] has 2 features"):
+        compiled().fit(X, y, validation_data=(np.zeros((2, 2)), np.zeros(2)), verbose=0)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: fm.optimizers.SGD(lr=-0.1), r"lr must be a finite number >= 0.0; got -0.1"),
+    (lambda: fm.optimizers.Adam(lr=float("nan")), r"lr must be a finite number"),
+    (lambda: fm.optimizers.Adam(beta1=1.0), r"beta1 must be a finite number >= 0.0, < 1.0; got 1.0"),
+    (lambda: fm.optimizers.RMSprop(rho=-0.5), r"rho must be"),
+    (lambda: fm.optimizers.SGD(nesterov=True), r"nesterov=True needs momentum > 0"),
+    (lambda: fm.layers.Dense(0), r"units must be an integer >= 1; got 0"),
+    (lambda: fm.layers.Dense(2.5), r"units must be an integer"),
+    (lambda: fm.layers.Dense(2, activation="swish"), r"unknown activation 'swish'; expected one of: 'linear'"),
+    (lambda: fm.layers.Dense(2, kernel_init="orthogonal"), r"unknown initializer 'orthogonal'; expected one of:.*'he_normal'"),
+    (lambda: fm.layers.Dense(2, kernel_regularizer=0.1), r"kernel_regularizer must be"),
+    (lambda: fm.activations.LeakyReLU(alpha=-0.1), r"alpha must be a finite number >= 0.0"),
+    (lambda: fm.Sequential(dtype="int32"), r"dtype must be 'float32' or 'float64'; got 'int32'"),
+    (lambda: fm.Sequential([fm.layers.Dense(1)], input_dim=0), r"input_dim must be an integer >= 1"),
+    (lambda: compiled().compile(optimizer="lbfgs", loss="mse"), r"unknown optimizer 'lbfgs'; expected one of: 'sgd'"),
+    (lambda: compiled().compile(optimizer="sgd", loss="hinge"), r"unknown loss 'hinge'; expected one of:"),
+    (lambda: compiled().compile(optimizer="sgd"), r"compile needs a loss"),
+    (lambda: compiled().compile(loss="mse", clip_norm=-1.0), r"clip_norm must be"),
+    (lambda: compiled().compile(loss="mse", metrics=["f1"]), r"unknown metric 'f1'"),
+])
+def test_constructor_arguments(make, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make()
+
+
+def test_fit_before_compile():
+    model = fm.Sequential([fm.layers.Dense(1)], input_dim=3)
+    with pytest.raises(RuntimeError, match=r"call compile\(optimizer=..., loss=...\) before fit"):
+        model.fit(X, y)
+
+
+def test_set_weights_checks_everything_before_writing():
+    model = compiled()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"weights\[1\] must have shape \(1,\); got \(2,\)"):
+        model.set_weights([np.ones((3, 1)), np.ones(2)])
+    with pytest.raises(ValueError, match=r"set_weights needs 2 arrays; got 1"):
+        model.set_weights([np.ones((3, 1))])
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_unbuilt_model_says_how_to_build():
+    with pytest.raises(ValueError, match="pass input_dim"):
+        fm.Sequential([fm.layers.Dense(1)]).get_weights()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_core_rechecks_shapes_behind_the_python_layer(dtype):
+    # The bindings must refuse what would read out of bounds even when the Python checks are skipped.
+    model = compiled("sparse_categorical_crossentropy", outputs=3, activation="softmax", dtype=dtype)
+    net = model.build()._net
+    Xd = np.zeros((4, 3), dtype)
+    with pytest.raises(ValueError, match="2 columns|3 columns"):
+        net.predict(np.zeros((4, 2), dtype))
+    with pytest.raises(ValueError, match=r"label 7 at index 0 is outside \[0, 3\)"):
+        net.train_on_batch(Xd, np.array([7, 0, 0, 0], np.int64))
+    with pytest.raises(ValueError, match="1-D int64 array of 4"):
+        net.evaluate(Xd, np.zeros(3, np.int64))
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        net.train_epochs(Xd, np.zeros(4, np.int64), 1, 0, True, 0, 0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda X: np.asfortranarray(X),
+    lambda X: np.repeat(X, 2, axis=1)[:, ::2],
+    lambda X: X.astype(np.float64),
+    lambda X: np.round(X * 10).astype(np.int32),
+    lambda X: X.tolist(),
+])
+def test_any_numeric_layout_gives_the_same_result(make):
+    rng = np.random.default_rng(0)
+    X = (np.round(rng.normal(size=(6, 3)) * 10) / 10).astype(np.float32)
+    model = compiled()
+    expected = model.predict(np.ascontiguousarray(np.asarray(make(X), dtype=np.float32)))
+    np.testing.assert_array_equal(model.predict(make(X)), expected)
+
+
+def test_c_contiguous_input_of_the_model_dtype_is_not_copied():
+    from fastmlp._validation import check_X
+    X64 = np.ones((5, 3))
+    assert check_X(X64, np.float64) is X64
+    assert check_X(X64, np.float32) is not X64
