@@ -88,8 +88,8 @@ def test_history_keys_and_lengths():
     m = small_model()
     m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     h = m.fit(X, y, epochs=3, batch_size=8, validation_data=(Xv, yv), verbose=0)
-    # Training-set metrics per epoch arrive with the trainer, computed in the core during the epoch.
-    assert set(h.history) == {"loss", "val_loss", "val_accuracy"}
+    assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr", "time",
+                              "grad_norm/dense", "grad_norm/dense_1"}
     assert all(len(v) == 3 for v in h.history.values())
     # validation numbers are computed with the end-of-epoch weights
     ev = m.evaluate(Xv, yv)
@@ -102,7 +102,8 @@ def test_history_without_validation_or_metrics():
     m = small_model(acts=("tanh", "linear"), units=(4, 1))
     m.compile(optimizer="sgd", loss="mse")
     h = m.fit(rng.normal(size=(20, 3)), rng.normal(size=20), epochs=2, batch_size=5)
-    assert set(h.history) == {"loss"} and len(h.history["loss"]) == 2
+    assert set(h.history) == {"loss", "lr", "time", "grad_norm/dense", "grad_norm/dense_1"}
+    assert all(len(v) == 2 for v in h.history.values())
 
 
 def test_evaluate_returns_python_floats():
@@ -219,4 +220,4 @@ def test_fit_verbose_levels(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdout.isatty", lambda: False)
     m.fit(X, y, epochs=2, validation_data=(X[:4], y[:4]))
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].startswith("Epoch 3:") and "val_accuracy" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("Epoch 1/2 - ") and "val_accuracy" in lines[0]

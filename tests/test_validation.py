@@ -134,7 +134,7 @@ def test_core_rechecks_shapes_behind_the_python_layer(dtype):
     with pytest.raises(ValueError, match="1-D int64 array of 4"):
         net.evaluate(Xd, np.zeros(3, np.int64))
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
-        net.train_epochs(Xd, np.zeros(4, np.int64), 1, 0, True, 0, 0)
+        net.train_epochs(Xd, np.zeros(4, np.int64), None, 1, 0, True, 0, 0)
 
 
 @pytest.mark.parametrize("make", [

@@ -8,6 +8,7 @@
 #include <pybind11/stl.h>
 
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,7 @@
 #include "core/activations.h"
 #include "core/init.h"
 #include "core/losses.h"
+#include "core/metrics.h"
 #include "core/network.h"
 #include "core/optim.h"
 #include "core/parallel.h"
@@ -63,10 +65,12 @@ void check_rows(const py::array& a, const char* name, i64 cols) {
 template <class T>
 class PyNetwork {
  public:
-  using LayerTuple = std::tuple<i64, std::string, double, bool, double, double>;
+  // (kind, units, activation, alpha, use_bias, l1, l2, stddev)
+  using LayerTuple = std::tuple<std::string, i64, std::string, double, bool, double, double, double>;
+  using MetricTuple = std::tuple<std::string, i64>;
 
-  PyNetwork(i64 input_dim, const std::vector<LayerTuple>& layers)
-      : net_(input_dim, to_specs(layers)) {}
+  PyNetwork(i64 input_dim, const std::vector<LayerTuple>& layers, u64 seed)
+      : net_(input_dim, to_specs(layers), seed) {}
 
   py::array_t<T> params(py::object self) { return view(net_.params(), self); }
   py::array_t<T> grads(py::object self) { return view(net_.grads(), self); }
@@ -75,8 +79,9 @@ class PyNetwork {
   py::list layout() const {
     py::list out;
     for (const auto& d : net_.layers()) {
+      if (!d.has_params()) continue;
       out.append(py::make_tuple(d.w_offset, py::make_tuple(d.in, d.out)));
-      if (d.use_bias) out.append(py::make_tuple(d.b_offset, py::make_tuple(d.out)));
+      if (d.spec.use_bias) out.append(py::make_tuple(d.b_offset, py::make_tuple(d.out)));
     }
     return out;
   }
@@ -102,12 +107,37 @@ class PyNetwork {
   }
 
   void set_clip(double norm, double value) { net_.set_clip({norm, value}); }
+
+  // Metrics reported by evaluate and train_epochs; targets: "labels", "onehot" or "binary".
+  void set_metrics(const std::vector<MetricTuple>& metrics, const std::string& targets,
+                   double threshold) {
+    metric_specs_.clear();
+    for (const auto& [name, k] : metrics)
+      metric_specs_.push_back({enum_from_name<MetricKind>(kMetricNames, name, "metric"), k});
+    target_kind_ = targets == "labels" ? TargetKind::Labels
+                   : targets == "onehot" ? TargetKind::OneHot
+                                         : TargetKind::Binary;
+    threshold_ = threshold;
+  }
+
+  py::array_t<T> optimizer_state() const {
+    const auto& state = net_.optimizer_state();
+    return py::array_t<T>(py::ssize_t(state.size()), state.data());
+  }
+
+  void set_optimizer_state(const CArray<T>& state) {
+    auto& dst = net_.optimizer_state();
+    if (state.ndim() != 1 || size_t(state.shape(0)) != dst.size())
+      throw std::invalid_argument("optimizer state must be a 1-D array of " +
+                                  std::to_string(dst.size()) + " values for this optimizer");
+    std::copy(state.data(), state.data() + dst.size(), dst.begin());
+  }
   double learning_rate() const { return net_.optimizer().lr; }
   void set_learning_rate(double lr) { net_.set_learning_rate(lr); }
   i64 iterations() const { return net_.iterations; }
   void set_iterations(i64 t) { net_.iterations = t; }
 
-  py::array_t<T> predict(const CArray<T>& X) {
+  py::array_t<T> predict(const CArray<T>& X, bool training) {
     check_rows(X, "X", net_.input_dim());
     const i64 n = X.shape(0);
     py::array_t<T> out({n, net_.output_dim()});
@@ -116,17 +146,26 @@ class PyNetwork {
     {
       py::gil_scoped_release nogil;
       std::lock_guard<std::mutex> lock(mutex_);
-      net_.predict(x, n, o);
+      net_.predict(x, n, o, training);
     }
     return out;
   }
 
-  double evaluate(const CArray<T>& X, const py::array& y) {
+  // (mean loss + penalty, [metric values]) over X in inference mode.
+  py::tuple evaluate(const CArray<T>& X, const py::array& y, const py::object& sample_weight) {
     check_rows(X, "X", net_.input_dim());
     const auto [t, held] = targets(y, X.shape(0));
-    py::gil_scoped_release nogil;
-    std::lock_guard<std::mutex> lock(mutex_);
-    return net_.evaluate(X.data(), t, X.shape(0));
+    const auto [w, held_w] = weights(sample_weight, X.shape(0));
+    Targets<T> tw = t;
+    tw.weights = w;
+    MetricAccumulator<T> metrics = make_metrics();
+    double loss;
+    {
+      py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lock(mutex_);
+      loss = net_.evaluate(X.data(), tw, X.shape(0), &metrics);
+    }
+    return py::make_tuple(loss, metrics.results());
   }
 
   // Loss (mean + penalty) of the batch, with its gradients left in grads().
@@ -136,7 +175,7 @@ class PyNetwork {
     const auto [t, held] = targets(y, rows);
     auto lock = training_lock();
     py::gil_scoped_release nogil;
-    net_.forward(X.data(), rows);
+    net_.forward(X.data(), rows, true);
     return net_.backward(X.data(), t, rows) / double(rows) + net_.penalty();
   }
 
@@ -148,48 +187,95 @@ class PyNetwork {
     return net_.train_step(X.data(), t, X.shape(0));
   }
 
-  // Runs `epochs` epochs; returns each finished epoch's mean loss. Ctrl-C raises
-  // KeyboardInterrupt with the weights of the last finished step.
-  py::array_t<double> train_epochs(const CArray<T>& X, const py::array& y, i64 epochs,
-                                   i64 batch_size, bool shuffle, u64 seed, i64 first_epoch) {
+  // Runs `epochs` epochs. `progress(epoch, step, steps, mean_loss, last_loss)`, when given, is
+  // called about every poll_seconds (after every step with every_step) and stops training by
+  // returning True. Ctrl-C raises KeyboardInterrupt with the weights of the last finished step;
+  // an exception raised by `progress` propagates the same way.
+  py::dict train_epochs(const CArray<T>& X, const py::array& y, const py::object& sample_weight,
+                        i64 epochs, i64 batch_size, bool shuffle, u64 seed, i64 first_epoch,
+                        const py::object& progress, bool every_step, double poll_seconds) {
     check_rows(X, "X", net_.input_dim());
     if (epochs < 0) throw std::invalid_argument("epochs must be >= 0");
     if (batch_size < 1) throw std::invalid_argument("batch_size must be >= 1");
     const i64 n = X.shape(0);
     const auto [t, held] = targets(y, n);
+    const auto [w, held_w] = weights(sample_weight, n);
+    Targets<T> tw = t;
+    tw.weights = w;
     TrainOptions opt;
     opt.epochs = epochs;
     opt.batch_size = batch_size;
     opt.shuffle = shuffle;
     opt.seed = seed;
     opt.first_epoch = first_epoch;
-    std::vector<double> losses(size_t(epochs), 0.0);
+    opt.every_step = every_step;
+    opt.poll_seconds = poll_seconds;
+    MetricAccumulator<T> metrics = make_metrics();
+    std::optional<py::error_already_set> error;  // raised while the GIL was held in the hook
+    auto hook = [&](const Progress& p) {
+      py::gil_scoped_acquire gil;
+      try {
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+        return !progress.is_none() &&
+               py::cast<bool>(progress(p.epoch, p.step, p.steps, p.loss, p.last_loss));
+      } catch (py::error_already_set& e) {
+        error.emplace(std::move(e));
+        return true;
+      }
+    };
     TrainResult result;
     {
       auto lock = training_lock();
       py::gil_scoped_release nogil;
-      result = fastmlp::train_epochs(net_, X.data(), t, n, opt, losses.data(), [] {
-        py::gil_scoped_acquire gil;
-        return PyErr_CheckSignals() != 0;
-      });
+      result = fastmlp::train_epochs(net_, X.data(), tw, n, opt, metrics, hook);
     }
-    if (result.stopped) throw py::error_already_set();
-    return py::array_t<double>(result.epochs_done, losses.data());
+    if (error) throw std::move(*error);
+    const i64 done = i64(result.epochs.size());
+    const i64 n_metrics = i64(metric_specs_.size()), n_norms = i64(net_.grad_norms().size());
+    py::array_t<double> losses(done), metric_values({done, n_metrics}), norms({done, n_norms});
+    for (i64 e = 0; e < done; ++e) {
+      const EpochRecord& r = result.epochs[size_t(e)];
+      losses.mutable_at(e) = r.loss;
+      for (i64 k = 0; k < n_metrics; ++k) metric_values.mutable_at(e, k) = r.metrics[size_t(k)];
+      for (i64 k = 0; k < n_norms; ++k) norms.mutable_at(e, k) = r.grad_norms[size_t(k)];
+    }
+    py::dict out;
+    out["loss"] = losses;
+    out["metrics"] = metric_values;
+    out["grad_norms"] = norms;
+    out["stopped"] = result.stopped;
+    return out;
   }
 
  private:
-  static std::vector<DenseSpec> to_specs(const std::vector<LayerTuple>& layers) {
-    std::vector<DenseSpec> specs;
-    for (const auto& [units, act, alpha, use_bias, l1, l2] : layers) {
-      DenseSpec s;
+  static std::vector<LayerSpec> to_specs(const std::vector<LayerTuple>& layers) {
+    std::vector<LayerSpec> specs;
+    for (const auto& [kind, units, act, alpha, use_bias, l1, l2, stddev] : layers) {
+      LayerSpec s;
+      s.kind = enum_from_name<LayerKind>(kLayerNames, kind, "layer");
       s.units = units;
       s.act = {enum_from_name<Act>(kActivationNames, act, "activation"), alpha};
       s.use_bias = use_bias;
       s.l1 = l1;
       s.l2 = l2;
+      s.stddev = stddev;
       specs.push_back(s);
     }
     return specs;
+  }
+
+  MetricAccumulator<T> make_metrics() const {
+    return MetricAccumulator<T>(metric_specs_, target_kind_, threshold_, net_.output_dim());
+  }
+
+  // Optional per-row sample weights, finite and >= 0.
+  std::pair<const T*, py::object> weights(const py::object& w, i64 n) {
+    if (w.is_none()) return {nullptr, py::none()};
+    auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(w);
+    if (!arr || arr.ndim() != 1 || arr.shape(0) != n)
+      throw std::invalid_argument("sample_weight must be a 1-D array of " + std::to_string(n) +
+                                  " weights");
+    return {arr.data(), arr};
   }
 
   static py::array_t<T> view(T* data, py::object owner_handle) {
@@ -222,25 +308,28 @@ class PyNetwork {
           throw std::invalid_argument("label " + std::to_string(p[i]) + " at index " +
                                       std::to_string(i) + " is outside [0, " +
                                       std::to_string(out) + ")");
-      return {{nullptr, p}, labels};
+      return {{nullptr, p, nullptr}, labels};
     }
     auto dense = py::array_t<T, py::array::c_style>::ensure(y);
     if (!dense || dense.ndim() != 2 || dense.shape(0) != n || dense.shape(1) != out)
       throw std::invalid_argument("y must be a 2-D array of shape (" + std::to_string(n) + ", " +
                                   std::to_string(out) + ") in the model's dtype");
-    return {{dense.data(), nullptr}, dense};
+    return {{dense.data(), nullptr, nullptr}, dense};
   }
 
   Network<T> net_;
   std::mutex mutex_;
+  std::vector<MetricSpec> metric_specs_;
+  TargetKind target_kind_ = TargetKind::Binary;
+  double threshold_ = 0.5;
 };
 
 template <class T>
 void bind_network(py::module_& m, const char* name) {
   using N = PyNetwork<T>;
   py::class_<N>(m, name)
-      .def(py::init<i64, const std::vector<typename N::LayerTuple>&>(), py::arg("input_dim"),
-           py::arg("layers"))
+      .def(py::init<i64, const std::vector<typename N::LayerTuple>&, u64>(), py::arg("input_dim"),
+           py::arg("layers"), py::arg("seed"))
       .def_property_readonly("params", [](py::object self) { return self.cast<N&>().params(self); })
       .def_property_readonly("grads", [](py::object self) { return self.cast<N&>().grads(self); })
       .def("layout", &N::layout)
@@ -249,14 +338,19 @@ void bind_network(py::module_& m, const char* name) {
            py::arg("nesterov"), py::arg("weight_decay"), py::arg("beta1"), py::arg("beta2"),
            py::arg("rho"), py::arg("eps"))
       .def("set_clip", &N::set_clip, py::arg("norm"), py::arg("value"))
+      .def("set_metrics", &N::set_metrics, py::arg("metrics"), py::arg("targets"),
+           py::arg("threshold"))
+      .def_property("optimizer_state", &N::optimizer_state, &N::set_optimizer_state)
       .def_property("learning_rate", &N::learning_rate, &N::set_learning_rate)
       .def_property("iterations", &N::iterations, &N::set_iterations)
-      .def("predict", &N::predict, py::arg("X"))
-      .def("evaluate", &N::evaluate, py::arg("X"), py::arg("y"))
+      .def("predict", &N::predict, py::arg("X"), py::arg("training") = false)
+      .def("evaluate", &N::evaluate, py::arg("X"), py::arg("y"), py::arg("sample_weight") = py::none())
       .def("compute_gradients", &N::compute_gradients, py::arg("X"), py::arg("y"))
       .def("train_on_batch", &N::train_on_batch, py::arg("X"), py::arg("y"))
-      .def("train_epochs", &N::train_epochs, py::arg("X"), py::arg("y"), py::arg("epochs"),
-           py::arg("batch_size"), py::arg("shuffle"), py::arg("seed"), py::arg("first_epoch"));
+      .def("train_epochs", &N::train_epochs, py::arg("X"), py::arg("y"), py::arg("sample_weight"),
+           py::arg("epochs"), py::arg("batch_size"), py::arg("shuffle"), py::arg("seed"),
+           py::arg("first_epoch"), py::arg("progress") = py::none(), py::arg("every_step") = false,
+           py::arg("poll_seconds") = 0.05);
 }
 
 // Fills of a writable contiguous array of the model's dtype (arena views), keyed by (seed, stream).
@@ -289,6 +383,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("ACTIVATIONS") = names_tuple(kActivationNames);
   m.attr("LOSSES") = names_tuple(kLossNames);
   m.attr("OPTIMIZERS") = names_tuple(kOptimizerNames);
+  m.attr("METRICS") = names_tuple(kMetricNames);
   m.attr("__version__") = FASTMLP_VERSION;
 
   m.def("get_num_threads", &num_threads);

@@ -30,16 +30,17 @@ double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* 
   const T inv_rows = T(1) / T(rows);
   for (i64 r = 0; r < rows; ++r) {
     const T* z = Z + r * cols;
+    const T w = t.weight(r), scale = w * inv_rows;
     T m, s;
     logsumexp_parts(z, cols, m, s);
     const T lse = m + std::log(s);
     if (t.labels) {
       const i64 c = t.labels[r];
-      total += double(lse - z[c]);
+      total += double(w * (lse - z[c]));
       if (grad) {
         T* g = grad + r * cols;
-        for (i64 j = 0; j < cols; ++j) g[j] = std::exp(z[j] - m) / s * inv_rows;
-        g[c] -= inv_rows;
+        for (i64 j = 0; j < cols; ++j) g[j] = std::exp(z[j] - m) / s * scale;
+        g[c] -= scale;
       }
     } else {
       const T* y = t.dense + r * cols;
@@ -48,11 +49,11 @@ double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* 
         row_loss += y[j] * (lse - z[j]);
         y_sum += y[j];
       }
-      total += double(row_loss);
+      total += double(w * row_loss);
       // d/dz of -sum_j y_j log softmax(z)_j = softmax(z) * sum(y) - y (targets need not sum to 1).
       if (grad) {
         T* g = grad + r * cols;
-        for (i64 j = 0; j < cols; ++j) g[j] = (std::exp(z[j] - m) / s * y_sum - y[j]) * inv_rows;
+        for (i64 j = 0; j < cols; ++j) g[j] = (std::exp(z[j] - m) / s * y_sum - y[j]) * scale;
       }
     }
   }
@@ -65,53 +66,58 @@ double categorical_from_probs(const T* P, Targets<T> t, i64 rows, i64 cols, T* g
   const T inv_rows = T(1) / T(rows);
   for (i64 r = 0; r < rows; ++r) {
     const T* p = P + r * cols;
+    const T w = t.weight(r), scale = w * inv_rows;
     T* g = grad ? grad + r * cols : nullptr;
     if (g) std::fill(g, g + cols, T(0));
     for (i64 j = 0; j < cols; ++j) {
       const T y = t.labels ? T(t.labels[r] == j) : t.dense[r * cols + j];
       if (y == T(0)) continue;
       const double logp = clamped_log(p[j]);
-      total -= double(y) * logp;
+      total -= double(w) * double(y) * logp;
       // Inside the clamp the loss is flat, so its gradient is zero there.
-      if (g && logp > kLogFloor) g[j] = -y / p[j] * inv_rows;
+      if (g && logp > kLogFloor) g[j] = -y / p[j] * scale;
     }
   }
   return total;
 }
 
 template <class T>
-double elementwise(LossKind kind, bool on_logits, const T* a, const T* y, i64 rows, i64 cols,
+double elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 rows, i64 cols,
                    T* grad) {
-  const i64 n = rows * cols;
-  const T inv_n = T(1) / T(n);
+  const T inv_n = T(1) / T(rows * cols);
   double total = 0;
-  for (i64 i = 0; i < n; ++i) {
-    const T d = a[i] - y[i];
-    T g;
-    switch (kind) {
-      case LossKind::MSE:
-        total += double(d) * double(d);
-        g = T(2) * d * inv_n;
-        break;
-      case LossKind::MAE:
-        total += std::abs(double(d));
-        g = T((d > T(0)) - (d < T(0))) * inv_n;
-        break;
-      default:  // BinaryCE
-        if (on_logits) {
-          // max(z, 0) - z y + log(1 + exp(-|z|)): finite for every z.
-          const T z = a[i];
-          total += double(std::max(z, T(0)) - z * y[i] + std::log1p(std::exp(-std::abs(z))));
-          const T p = z >= T(0) ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
-          g = (p - y[i]) * inv_n;
-        } else {
-          const T p = a[i];
-          total -= double(y[i]) * clamped_log(p) + double(T(1) - y[i]) * clamped_log(T(1) - p);
-          g = T(double(d) / std::max(double(p) * double(T(1) - p), kBceGradEps)) * inv_n;
-        }
-        break;
+  for (i64 r = 0; r < rows; ++r) {
+    const T w = t.weight(r), scale = w * inv_n;
+    double row_total = 0;
+    for (i64 i = r * cols; i < (r + 1) * cols; ++i) {
+      const T y = t.dense[i], d = a[i] - y;
+      T g;
+      switch (kind) {
+        case LossKind::MSE:
+          row_total += double(d) * double(d);
+          g = T(2) * d * scale;
+          break;
+        case LossKind::MAE:
+          row_total += std::abs(double(d));
+          g = T((d > T(0)) - (d < T(0))) * scale;
+          break;
+        default:  // BinaryCE
+          if (on_logits) {
+            // max(z, 0) - z y + log(1 + exp(-|z|)): finite for every z.
+            const T z = a[i];
+            row_total += double(std::max(z, T(0)) - z * y + std::log1p(std::exp(-std::abs(z))));
+            const T p = z >= T(0) ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
+            g = (p - y) * scale;
+          } else {
+            const T p = a[i];
+            row_total -= double(y) * clamped_log(p) + double(T(1) - y) * clamped_log(T(1) - p);
+            g = T(double(d) / std::max(double(p) * double(T(1) - p), kBceGradEps)) * scale;
+          }
+          break;
+      }
+      if (grad) grad[i] = g;
     }
-    if (grad) grad[i] = g;
+    total += double(w) * row_total;
   }
   return total / double(cols);
 }
@@ -127,7 +133,7 @@ double loss_forward_backward(LossKind kind, bool on_logits, const T* input, Targ
       return on_logits ? categorical_from_logits(input, target, rows, cols, grad)
                        : categorical_from_probs(input, target, rows, cols, grad);
     default:
-      return elementwise(kind, on_logits, input, target.dense, rows, cols, grad);
+      return elementwise(kind, on_logits, input, target, rows, cols, grad);
   }
 }
 

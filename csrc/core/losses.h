@@ -23,14 +23,19 @@ inline constexpr std::array<std::string_view, 5> kLossNames = {
     "mse", "mae", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy"};
 
-// Targets of a block of rows: dense (rows x cols, same layout as the input) or class indices.
+// Targets of a block of rows: dense (rows x cols, same layout as the input) or class indices,
+// and optional per-row sample weights. A weight scales its row's loss and gradient; the batch
+// mean still divides by the row count (Keras' sum-over-batch-size reduction).
 template <class T>
 struct Targets {
   const T* dense = nullptr;
   const i64* labels = nullptr;
+  const T* weights = nullptr;
   Targets offset(i64 row, i64 cols) const {
-    return {dense ? dense + row * cols : nullptr, labels ? labels + row : nullptr};
+    return {dense ? dense + row * cols : nullptr, labels ? labels + row : nullptr,
+            weights ? weights + row : nullptr};
   }
+  T weight(i64 row) const { return weights ? weights[row] : T(1); }
 };
 
 template <class T>

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
-#include <vector>
 
 #include "core/rng.h"
 
@@ -21,24 +20,31 @@ void epoch_permutation(i64* order, i64 n, u64 seed, i64 epoch) {
 
 template <class T>
 TrainResult train_epochs(Network<T>& net, const T* X, Targets<T> y, i64 n, const TrainOptions& opt,
-                         double* epoch_loss, const std::function<bool()>& should_stop) {
+                         MetricAccumulator<T>& metrics,
+                         const std::function<bool(const Progress&)>& on_progress) {
   using clock = std::chrono::steady_clock;
   const i64 in = net.input_dim(), out = net.output_dim();
-  const i64 batch = std::min(opt.batch_size, n);
+  const i64 batch = std::min(opt.batch_size, n), steps = (n + batch - 1) / batch;
+  const auto poll_every = std::chrono::duration<double>(opt.poll_seconds);
 
   // Workspaces for the whole call; the batch loop below never allocates.
   std::vector<i64> order(opt.shuffle ? size_t(n) : 0);
   std::vector<T> x_batch(opt.shuffle ? size_t(batch * in) : 0);
   std::vector<T> y_dense(opt.shuffle && y.dense ? size_t(batch * out) : 0);
   std::vector<i64> y_labels(opt.shuffle && y.labels ? size_t(batch) : 0);
+  std::vector<T> w_batch(opt.shuffle && y.weights ? size_t(batch) : 0);
+  std::vector<double> norm_sums(net.grad_norms().size());
 
   TrainResult result;
-  auto next_poll = clock::now() + std::chrono::duration<double>(opt.poll_seconds);
+  result.epochs.reserve(size_t(opt.epochs));
+  auto next_poll = clock::now() + poll_every;
   for (i64 e = 0; e < opt.epochs; ++e) {
     if (opt.shuffle) epoch_permutation(order.data(), n, opt.seed, opt.first_epoch + e);
+    metrics.reset();
+    std::fill(norm_sums.begin(), norm_sums.end(), 0.0);
     double loss_sum = 0;
-    for (i64 start = 0; start < n; start += batch) {
-      const i64 rows = std::min(batch, n - start);
+    for (i64 step = 0; step < steps; ++step) {
+      const i64 start = step * batch, rows = std::min(batch, n - start);
       const T* xb = X + start * in;
       Targets<T> yb = y.offset(start, out);
       if (opt.shuffle) {
@@ -47,29 +53,40 @@ TrainResult train_epochs(Network<T>& net, const T* X, Targets<T> y, i64 n, const
           std::copy(X + src * in, X + (src + 1) * in, x_batch.data() + r * in);
           if (y.dense) std::copy(y.dense + src * out, y.dense + (src + 1) * out, y_dense.data() + r * out);
           if (y.labels) y_labels[size_t(r)] = y.labels[src];
+          if (y.weights) w_batch[size_t(r)] = y.weights[src];
         }
         xb = x_batch.data();
-        yb = {y.dense ? y_dense.data() : nullptr, y.labels ? y_labels.data() : nullptr};
+        yb = {y.dense ? y_dense.data() : nullptr, y.labels ? y_labels.data() : nullptr,
+              y.weights ? w_batch.data() : nullptr};
       }
-      loss_sum += net.train_step(xb, yb, rows) * double(rows);
-      if (clock::now() >= next_poll) {
-        if (should_stop && should_stop()) {
+      const double step_loss = net.train_step(xb, yb, rows);
+      loss_sum += step_loss * double(rows);
+      metrics.add(net.last_output(), yb, rows);  // outputs of this step, before its update
+      const auto& norms = net.grad_norms();
+      for (size_t k = 0; k < norms.size(); ++k) norm_sums[k] += norms[k];
+      if (opt.every_step || clock::now() >= next_poll) {
+        const Progress p{e, step + 1, steps, loss_sum / double(start + rows), step_loss};
+        if (on_progress && on_progress(p)) {
           result.stopped = true;
           return result;
         }
-        next_poll = clock::now() + std::chrono::duration<double>(opt.poll_seconds);
+        next_poll = clock::now() + poll_every;
       }
     }
-    epoch_loss[e] = loss_sum / double(n);
-    result.epochs_done = e + 1;
+    EpochRecord record;
+    record.loss = loss_sum / double(n);
+    record.metrics = metrics.results();
+    for (double s : norm_sums) record.grad_norms.push_back(s / double(steps));
+    result.epochs.push_back(std::move(record));
   }
   return result;
 }
 
 template TrainResult train_epochs<float>(Network<float>&, const float*, Targets<float>, i64,
-                                         const TrainOptions&, double*, const std::function<bool()>&);
+                                         const TrainOptions&, MetricAccumulator<float>&,
+                                         const std::function<bool(const Progress&)>&);
 template TrainResult train_epochs<double>(Network<double>&, const double*, Targets<double>, i64,
-                                          const TrainOptions&, double*,
-                                          const std::function<bool()>&);
+                                          const TrainOptions&, MetricAccumulator<double>&,
+                                          const std::function<bool(const Progress&)>&);
 
 }  // namespace fastmlp

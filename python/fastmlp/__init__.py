@@ -1,15 +1,17 @@
 """fastmlp: multilayer perceptrons trained fast on the CPU."""
 from . import _core
-from . import activations, datasets, initializers, layers, losses, metrics, optimizers, regularizers
+from . import (activations, callbacks, data, datasets, initializers, layers, losses, metrics,
+               optimizers, regularizers)
 from ._config import get_num_threads, set_num_threads, show_config
 from .history import History
 from .model import Sequential
 from .perceptron import Perceptron
+from .saving import load_model
 
 __version__ = _core.__version__
 
 __all__ = [
-    "Sequential", "Perceptron", "History", "activations", "datasets", "initializers", "layers",
-    "losses", "metrics", "optimizers", "regularizers", "get_num_threads", "set_num_threads",
-    "show_config", "__version__",
+    "Sequential", "Perceptron", "History", "load_model", "activations", "callbacks", "data", "datasets",
+    "initializers", "layers", "losses", "metrics", "optimizers", "regularizers",
+    "get_num_threads", "set_num_threads", "show_config", "__version__",
 ]

@@ -1,14 +1,10 @@
 """Sequential: the Keras-style model. It owns a core network (flat parameter arena, buffers,
 optimizer state) and hands it whole arrays; no loop here runs over samples or batches."""
-import sys
-import time
-
 import numpy as np
 
 from . import _core, losses, metrics as metrics_mod, optimizers
 from ._validation import as_dtype, check_float, check_int, check_targets, check_X
-from .history import History
-from .layers import Dense
+from .layers import Layer
 
 
 class Sequential:
@@ -21,17 +17,27 @@ class Sequential:
         self._net = None
         self.loss = self.optimizer = None
         self._metrics = []
+        self._clip = (0.0, 0.0)
         self._epochs_done = 0  # keys each epoch's shuffle, so a second fit continues the sequence
         self.history = None
+        self.stop_training = False
         for layer in layers or []:
             self.add(layer)
 
     # -- structure ---------------------------------------------------------------------------
     def add(self, layer):
-        if not isinstance(layer, Dense):
-            raise TypeError(f"layers must be fastmlp.layers.Dense; got {layer!r}")
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layers must be fastmlp.layers objects (Dense, GaussianNoise); got {layer!r}")
         if self._net is not None:
             raise RuntimeError("cannot add layers to a model that is already built")
+        if layer.name is None:
+            taken = {other.name for other in self.layers}
+            count = sum(1 for other in self.layers if other.kind == layer.kind)
+            while (candidate := layer.kind if count == 0 else f"{layer.kind}_{count}") in taken:
+                count += 1
+            layer.name = candidate
+        elif any(other.name == layer.name for other in self.layers):
+            raise ValueError(f"layer names must be unique; {layer.name!r} is used twice")
         self.layers.append(layer)
 
     @property
@@ -48,21 +54,26 @@ class Sequential:
         if self.input_dim is None:
             raise ValueError("the model has no weights yet: its input size is unknown; pass "
                              "input_dim to Sequential or call fit/predict first")
-        if not self.layers:
-            raise ValueError("the model has no layers")
+        if not any(layer.has_weights for layer in self.layers):
+            raise ValueError("the model needs at least one Dense layer")
         core_class = _core.Network32 if self.dtype == np.float32 else _core.Network64
-        self._net = core_class(self.input_dim, [layer._core_spec() for layer in self.layers])
-        params = self._net.params
+        self._net = core_class(self.input_dim, [layer._core_spec() for layer in self.layers], self.seed)
+        views = iter(self._weight_views(self._net.params))
         fan_in = self.input_dim
-        views = iter(self._weight_views(params))
         for index, layer in enumerate(self.layers):
-            layer.kernel_init.fill(next(views).reshape(-1), fan_in, layer.units, self.seed, 2 * index)
-            if layer.use_bias:
-                layer.bias_init.fill(next(views), fan_in, layer.units, self.seed, 2 * index + 1)
-            fan_in = layer.units
+            if layer.has_weights:
+                layer.kernel_init.fill(next(views).reshape(-1), fan_in, layer.units, self.seed, 2 * index)
+                if layer.use_bias:
+                    layer.bias_init.fill(next(views), fan_in, layer.units, self.seed, 2 * index + 1)
+            fan_in = layer.output_dim(fan_in)
         if self.loss is not None:
             self._configure_core()
         return self
+
+    def _require_built(self):
+        # Layers may be added until the weights are first needed; then the model builds.
+        if self._net is None:
+            self.build()
 
     def _checked_X(self, X, name="X"):
         """X validated and converted; builds the model from X's width on first use."""
@@ -71,18 +82,16 @@ class Sequential:
             self.build(X.shape[1])
         return X
 
-    def _require_built(self):
-        # Layers may be added until the weights are first needed; then the model builds.
-        if self._net is None:
-            self.build()
-
     def _weight_views(self, arena):
         return [arena[offset:offset + int(np.prod(shape))].reshape(shape)
                 for offset, shape in self._net.layout()]
 
     @property
     def output_dim(self):
-        return self.layers[-1].units
+        width = self.input_dim
+        for layer in self.layers:
+            width = layer.output_dim(width)
+        return width
 
     # -- weights -----------------------------------------------------------------------------
     def get_weights(self):
@@ -118,17 +127,22 @@ class Sequential:
                              "loss='sparse_categorical_crossentropy'")
         self.loss = losses.get(loss)
         self.optimizer = optimizers.get(optimizer)
-        self._metrics = [metrics_mod.get(m) for m in (metrics or [])]
+        self._metrics = [metrics_mod.get(m, self.loss) for m in (metrics or [])]
         self._clip = (0.0 if clip_norm is None else check_float(clip_norm, "clip_norm", 1e-300),
                       0.0 if clip_value is None else check_float(clip_value, "clip_value", 1e-300))
         if self._net is not None:
             self._configure_core()
         return self
 
+    @property
+    def _metric_names(self):
+        return [m.name for m in self._metrics]
+
     def _configure_core(self):
         self._net.set_loss(self.loss.name, self.loss.from_logits)
         self._net.set_optimizer(**self.optimizer._core_args())
         self._net.set_clip(*self._clip)
+        self._net.set_metrics([m._core_spec() for m in self._metrics], *metrics_mod.target_kind(self.loss))
         self.optimizer._network = self._net
 
     def _require_compiled(self, what):
@@ -147,43 +161,20 @@ class Sequential:
         return X, y
 
     # -- training ----------------------------------------------------------------------------
-    def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_data=None, verbose="auto"):
-        """Train for `epochs` passes over (X, y) in mini-batches of `batch_size` (the last batch of
-        an epoch may be smaller: ceil(n / batch_size) steps per epoch). Full-batch gradient descent
-        is batch_size=len(X); online SGD is batch_size=1. Returns a History."""
-        self._require_compiled("fit")
-        X, y = self._xy(X, y)
-        epochs = check_int(epochs, "epochs", 0)
-        batch_size = check_int(batch_size, "batch_size", 1)
-        verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else check_int(verbose, "verbose", 0)
-        val = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a tuple (X_val, y_val)")
-            val = self._xy(*validation_data, name_x="validation_data[0]", name_y="validation_data[1]")
+    def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_split=0.0,
+            validation_data=None, callbacks=None, verbose="auto", class_weight=None,
+            sample_weight=None, initial_epoch=0):
+        """Train for epochs initial_epoch..epochs-1 over (X, y) in mini-batches of `batch_size`
+        (ceil(n / batch_size) steps per epoch; full-batch gradient descent is batch_size=len(X),
+        online SGD batch_size=1). A second fit continues from the current weights and optimizer
+        state. verbose: 0 silent, 1 progress bar, 2 one line per epoch ("auto": 1 on a terminal,
+        else 2). validation_split holds out the last fraction of X, as Keras. Returns a History,
+        also kept on model.history."""
+        from .trainer import Trainer
 
-        history = History()
-        # Whole runs of epochs stay in the core unless something must happen between epochs.
-        per_epoch = verbose > 0 or val is not None
-        done = 0
-        while done < epochs:
-            count = 1 if per_epoch else epochs - done
-            start = time.perf_counter()
-            epoch_losses = self._net.train_epochs(X, y, count, batch_size, bool(shuffle), self.seed,
-                                                  self._epochs_done)
-            elapsed = time.perf_counter() - start
-            for loss in epoch_losses:
-                logs = {"loss": float(loss)}
-                if val is not None:
-                    logs.update({f"val_{k}": v for k, v in self._evaluate_arrays(*val).items()})
-                history.append(self._epochs_done, logs)
-                self._epochs_done += 1
-                if verbose:
-                    print(f"Epoch {self._epochs_done}: " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-                          + f" - {elapsed:.3f}s", flush=True)
-            done += count
-        self.history = history
-        return history
+        self._require_compiled("fit")
+        return Trainer(self).fit(X, y, epochs, batch_size, shuffle, validation_split, validation_data,
+                                 callbacks, verbose, class_weight, sample_weight, initial_epoch)
 
     def train_on_batch(self, X, y):
         """One optimizer step on (X, y) as one batch; returns its loss before the step."""
@@ -193,7 +184,7 @@ class Sequential:
 
     def compute_gradients(self, X, y):
         """Gradients of the mean loss (plus kernel penalties) over (X, y), one array per weight in
-        get_weights order. Changes no weight."""
+        get_weights order, in training mode. Changes no weight."""
         self._require_compiled("compute_gradients")
         X, y = self._xy(X, y)
         self._net.compute_gradients(X, y)
@@ -201,35 +192,51 @@ class Sequential:
 
     # -- inference ---------------------------------------------------------------------------
     def predict(self, X):
-        """Outputs for X, shape (samples, units of the last layer), in the model's dtype."""
+        """Outputs for X in inference mode, shape (samples, outputs), in the model's dtype;
+        computed in chunks, so X may be larger than any batch."""
         X = self._checked_X(X)
-        return self._net.predict(X)
+        return self._net.predict(X, False)
 
     def __call__(self, X, training=False):
-        """A forward pass that changes no weight; `training` selects the layers' training mode."""
-        return self.predict(X)
+        """A forward pass that changes no weight; training=True applies the training-only layers
+        (noise) as fit does."""
+        X = self._checked_X(X)
+        return self._net.predict(X, bool(training))
 
-    def evaluate(self, X, y):
-        """{"loss": mean loss + kernel penalties, and each compiled metric}."""
+    def evaluate(self, X, y, sample_weight=None):
+        """{"loss": mean loss + kernel penalties, and each compiled metric}, in inference mode."""
+        from .trainer import sample_weights
+
         self._require_compiled("evaluate")
-        return self._evaluate_arrays(*self._xy(X, y))
+        X, y = self._xy(X, y)
+        return self._evaluate_arrays(X, y, sample_weights(self, y, sample_weight, None))
 
-    def _evaluate_arrays(self, X, y):
-        logs = {"loss": float(self._net.evaluate(X, y))}
-        if self._metrics:
-            pred = self._net.predict(X)
-            for name, fn in self._metrics:
-                logs[name] = fn(y, pred, self.loss)
-        return logs
+    def _evaluate_arrays(self, X, y, weights=None):
+        loss, values = self._net.evaluate(X, y, weights)
+        return {"loss": float(loss), **{name: float(v) for name, v in zip(self._metric_names, values)}}
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path):
+        """Write the architecture, compile settings, weights and optimizer state to `path`
+        (atomically; see fastmlp.saving for the format)."""
+        from .saving import save_model
+
+        save_model(self, path)
+
+    def __reduce__(self):
+        from .saving import model_from_bytes, model_to_bytes
+
+        return model_from_bytes, (model_to_bytes(self),)
 
     def summary(self, print_fn=print):
         self._require_built()
-        rows, fan_in = [], self.input_dim
-        for i, layer in enumerate(self.layers):
-            n = fan_in * layer.units + (layer.units if layer.use_bias else 0)
-            rows.append((layer.name or f"dense_{i}", f"(None, {layer.units})", layer.activation.name, n))
-            fan_in = layer.units
-        lines = [f'Model: "{self.name}"', f"{'Layer':<16}{'Output shape':<16}{'Activation':<12}{'Params':>10}"]
-        lines += [f"{a:<16}{b:<16}{c:<12}{d:>10,}" for a, b, c, d in rows]
+        rows, width = [], self.input_dim
+        for layer in self.layers:
+            n_in, width = width, layer.output_dim(width)
+            n = (n_in * width + (width if layer.use_bias else 0)) if layer.has_weights else 0
+            act = layer.activation.name if layer.has_weights else ""
+            rows.append((layer.name, f"(None, {width})", act, n))
+        lines = [f'Model: "{self.name}"', f"{'Layer':<20}{'Output shape':<16}{'Activation':<12}{'Params':>10}"]
+        lines += [f"{a:<20}{b:<16}{c:<12}{d:>10,}" for a, b, c, d in rows]
         lines.append(f"Total params: {sum(r[3] for r in rows):,}")
         print_fn("\n".join(lines))

@@ -1,0 +1,149 @@
+"""fit's workflow: continuation, initial_epoch, validation split, weights, history contents."""
+import numpy as np
+import pytest
+
+import fastmlp as fm
+
+
+def data(n=240, d=5, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(np.float64)
+    y = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0.5)
+    return X, np.minimum(y, classes - 1)
+
+
+def model(seed=0, optimizer=None, metrics=None, dtype="float64"):
+    m = fm.Sequential([fm.layers.Dense(16, activation="tanh"), fm.layers.Dense(3, activation="softmax")],
+                      input_dim=5, seed=seed, dtype=dtype)
+    return m.compile(optimizer=optimizer or fm.optimizers.Adam(lr=1e-2),
+                     loss="sparse_categorical_crossentropy", metrics=metrics)
+
+
+def test_two_fits_continue_exactly_like_one():
+    X, y = data()
+    a, b = model(), model()
+    a.fit(X, y, epochs=4, batch_size=32, verbose=0)
+    b.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    b.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    assert a.iterations == b.iterations == 4 * 8
+
+
+def test_initial_epoch_runs_the_remaining_epochs():
+    X, y = data()
+    m = model()
+    h = m.fit(X, y, epochs=5, initial_epoch=3, batch_size=24, verbose=0)
+    assert h.epoch == [3, 4] and m.iterations == 2 * 10
+
+
+def test_validation_split_holds_out_the_last_fraction():
+    X, y = data()
+    m = model()
+    h = m.fit(X, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
+    assert m.iterations == 2 * 6  # 180 training rows
+    np.testing.assert_allclose(h.history["val_loss"][-1], m.evaluate(X[180:], y[180:])["loss"], rtol=1e-12)
+
+
+def test_sample_weight_and_class_weight_weight_the_loss():
+    X, y = data(n=60)
+    m = model()
+    w = np.random.default_rng(1).uniform(0.1, 2.0, len(y))
+    # Reference: the weighted mean of per-sample cross-entropies, from predict().
+    p = m.predict(X)
+    per_sample = -np.log(p[np.arange(len(y)), y])
+    assert m.evaluate(X, y, sample_weight=w)["loss"] == pytest.approx(np.mean(w * per_sample), rel=1e-12)
+    # class_weight is the same as the sample weights it implies.
+    cw = {0: 0.5, 1: 2.0, 2: 1.5}
+    a, b = model(), model()
+    a.fit(X, y, epochs=2, batch_size=16, class_weight=cw, verbose=0)
+    b.fit(X, y, epochs=2, batch_size=16, sample_weight=np.array([cw[c] for c in y]), verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_bad_weights_are_refused():
+    X, y = data(n=20)
+    with pytest.raises(ValueError, match=r"sample_weight must be a 1-D array of 20 weights"):
+        model().fit(X, y, sample_weight=np.ones(3), verbose=0)
+    with pytest.raises(ValueError, match="finite weights >= 0"):
+        model().fit(X, y, sample_weight=-np.ones(20), verbose=0)
+    with pytest.raises(ValueError, match="validation_split must be"):
+        model().fit(X, y, validation_split=1.0, verbose=0)
+
+
+def test_training_metrics_are_those_of_each_batch_before_its_update():
+    # Full batch and SGD lr=0: the epoch's running accuracy is the accuracy at the start.
+    X, y = data()
+    m = model(optimizer=fm.optimizers.SGD(lr=0.0), metrics=["accuracy"])
+    expected = np.mean(np.argmax(m.predict(X), axis=1) == y)
+    h = m.fit(X, y, epochs=1, batch_size=len(X), verbose=0)
+    assert h.history["accuracy"] == [pytest.approx(expected, abs=1e-12)]
+
+
+def test_gradient_norms_per_layer_match_compute_gradients():
+    X, y = data()
+    m = model(optimizer=fm.optimizers.SGD(lr=0.0))
+    g = m.compute_gradients(X, y)
+    h = m.fit(X, y, epochs=1, batch_size=len(X), verbose=0)
+    assert h.history["grad_norm/dense"][0] == pytest.approx(np.sqrt(np.sum(g[0] ** 2) + np.sum(g[1] ** 2)), rel=1e-12)
+    assert h.history["grad_norm/dense_1"][0] == pytest.approx(np.sqrt(np.sum(g[2] ** 2) + np.sum(g[3] ** 2)), rel=1e-12)
+
+
+def test_progress_bar_shows_speed_and_loss(capsys):
+    X, y = data()
+    model().fit(X, y, epochs=2, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 2/2" in out and "loss" in out
+
+
+def test_batch_callback_runs_once_per_batch_and_can_stop_training():
+    X, y = data()
+    seen = []
+
+    class StopAfterThree(fm.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append((batch, logs["batch_loss"]))
+            if len(seen) == 3:
+                self.model.stop_training = True
+
+    m = model()
+    m.fit(X, y, epochs=5, batch_size=32, callbacks=[StopAfterThree()], verbose=0)
+    assert [b for b, _ in seen] == [0, 1, 2] and m.iterations == 3
+
+
+def test_exception_in_a_callback_propagates_and_keeps_the_model_usable():
+    X, y = data()
+
+    class Boom(fm.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                raise RuntimeError("boom")
+
+    m = model()
+    with pytest.raises(RuntimeError, match="boom"):
+        m.fit(X, y, epochs=1, batch_size=32, callbacks=[Boom()], verbose=0)
+    assert m.iterations == 2
+    m.fit(X, y, epochs=1, batch_size=32, verbose=0)
+    assert m.iterations == 2 + 8
+
+
+def test_one_core_call_per_fit_without_callbacks(monkeypatch):
+    X, y = data()
+    m = model()
+    m.build()
+    calls = []
+    real = m._net.train_epochs
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(m._net_real, name)
+
+        def train_epochs(self, *args, **kwargs):
+            calls.append(args[3])
+            return real(*args, **kwargs)
+
+    m._net_real = m._net
+    m._net = Spy()
+    m.fit(X, y, epochs=7, verbose=0)
+    assert calls == [7]
