@@ -147,3 +147,11 @@ def test_one_core_call_per_fit_without_callbacks(monkeypatch):
     m._net = Spy()
     m.fit(X, y, epochs=7, verbose=0)
     assert calls == [7]
+
+
+def test_seed_accepts_a_generator():
+    a = fm.Sequential([fm.layers.Dense(2)], input_dim=2, seed=np.random.default_rng(5))
+    b = fm.Sequential([fm.layers.Dense(2)], input_dim=2, seed=np.random.default_rng(5))
+    c = fm.Sequential([fm.layers.Dense(2)], input_dim=2, seed=np.random.default_rng(6))
+    assert a.seed == b.seed != c.seed
+    np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])

@@ -8,9 +8,14 @@ from .layers import Layer
 
 
 class Sequential:
+    """A stack of layers trained as one network. `seed` (an int or a numpy Generator) fixes the
+    initial weights, the shuffles and the noise of training: the same seed trains to bitwise the
+    same weights for any thread count."""
+
     def __init__(self, layers=None, input_dim=None, seed=0, dtype="float32", name=None):
         self.layers = []
-        self.seed = check_int(seed, "seed", 0)
+        # A Generator gives one draw: the model then has a fixed integer seed like any other.
+        self.seed = int(seed.integers(2**63)) if isinstance(seed, np.random.Generator) else check_int(seed, "seed", 0)
         self.dtype = as_dtype(dtype)
         self.name = name or "sequential"
         self.input_dim = None if input_dim is None else check_int(input_dim, "input_dim", 1)
