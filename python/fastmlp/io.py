@@ -47,9 +47,9 @@ def _numeric_column(values, name, path):
         raise
 
 
-def read_csv(path, target=None):
-    """A Table from a CSV file with a header. `target` is a list of column names (or None to
-    read every column as a feature)."""
+def read_csv(path, target=None, features=None):
+    """A Table from a CSV file with a header. `target` is a list of column names; `features`
+    the feature columns to read (default: every other column; the rest are ignored)."""
     try:
         with open(path, newline="") as f:
             rows = list(csv.reader(f))
@@ -71,7 +71,11 @@ def read_csv(path, target=None):
     for name in target:
         if name not in header:
             raise DataError(f"{path}: no target column {name!r}; columns are: {', '.join(header)}")
-    features = [name for name in header if name not in target]
+    if features is None:
+        features = [name for name in header if name not in target]
+    missing = [name for name in features if name not in header]
+    if missing:
+        raise DataError(f"{path}: missing feature column(s) {', '.join(missing)}")
     if not features:
         raise DataError(f"{path}: no feature columns left besides the target")
     X = np.stack([_numeric_column(cells[:, header.index(name)], name, path) for name in features], axis=1)
@@ -98,9 +102,10 @@ def _features(X, path):
     return X
 
 
-def read_table(path, target=None):
+def read_table(path, target=None, features=None):
     """A Table from a .csv, .npz or .npy file. For .npz, `target` names the target array (the
-    features are "X"); for .npy, it is the path of the targets' .npy file."""
+    features are "X"); for .npy, it is the path of the targets' .npy file. `features` selects
+    CSV columns by name (see read_csv)."""
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise DataError(f"{path}: no such file")
@@ -128,7 +133,7 @@ def read_table(path, target=None):
         return Table(X, [f"x{i}" for i in range(X.shape[1])], _target_columns(y, X, path),
                      None if y is None else [os.path.splitext(os.path.basename(target[0]))[0]])
     if ext in (".csv", ".txt", ".tsv") or not ext:
-        return read_csv(path, target)
+        return read_csv(path, target, features)
     raise DataError(f"{path}: unknown file type {ext!r}; expected .csv, .npz or .npy")
 
 
@@ -205,7 +210,7 @@ class Preprocessing:
     target_scaler: dict = None
 
     def transform(self, X):
-        return X if self.scaler is None else _affine(X, self.scaler)
+        return scale(X, self.scaler)
 
     def decode(self, outputs):
         """Network outputs -> raw targets: label strings (classification), 0/1 (multilabel) or
@@ -214,9 +219,7 @@ class Preprocessing:
             return np.asarray(self.labels, dtype=object)[np.argmax(outputs, axis=1)]
         if self.task == "multilabel":
             return (outputs > 0.5).astype(np.int64)
-        if self.target_scaler is None:
-            return outputs
-        return outputs * np.asarray(self.target_scaler["scale"]) + np.asarray(self.target_scaler["center"])
+        return unscale(outputs, self.target_scaler)
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -249,8 +252,18 @@ class Preprocessing:
         return p
 
 
-def _affine(X, scaler):
+def scale(X, scaler):
+    """(X - center) / scale per column; X itself when scaler is None."""
+    if scaler is None:
+        return X
     return (X - np.asarray(scaler["center"], X.dtype)) / np.asarray(scaler["scale"], X.dtype)
+
+
+def unscale(Y, scaler):
+    """The inverse of scale."""
+    if scaler is None:
+        return Y
+    return Y * np.asarray(scaler["scale"], Y.dtype) + np.asarray(scaler["center"], Y.dtype)
 
 
 def _check_names(names, what, count):
