@@ -68,7 +68,7 @@ def _hidden(text):
 
 # -- train ---------------------------------------------------------------------------------------
 def _targets(table, task, path):
-    """(task, y for fit, loss, metrics, output units, labels, target scaler) for the table."""
+    """(task, y for fit, loss, metrics, output units, class labels) for the table."""
     if table.y is None:
         raise fio.DataError(f"{path}: no target found; name it with --target")
     if task == "auto":
@@ -161,8 +161,7 @@ def _plot_curves(history, model_path):
     import matplotlib.pyplot as plt
 
     path = os.path.splitext(model_path)[0] + "_curves.png"
-    fig = history.plot(keys=[k for k in history.history
-                             if not k.startswith(("val_", "grad_norm/")) and k not in ("lr", "time")])
+    fig = history.plot()
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
@@ -300,7 +299,8 @@ def _parser():
                                         "features with --target naming the targets' .npy).")
     t.add_argument("data", metavar="DATA")
     t.add_argument("--target", type=lambda s: [c.strip() for c in s.split(",")],
-                   help="target column(s), comma-separated (for .npy: the targets' .npy file)")
+                   help="target column(s), comma-separated; for .npz the targets' array (default y), "
+                        "for .npy the targets' .npy file")
     t.add_argument("--task", choices=("auto", *fio.TASKS), default="auto")
     t.add_argument("--hidden", type=_hidden, default=[128, 64], help="hidden widths (default 128,64)")
     t.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu")
@@ -344,8 +344,9 @@ def main(argv=None):
         args.verbose = "auto"
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError, RuntimeError) as exc:
-        # Library checks raise these with messages naming the argument; show just the message.
+    except (ValueError, OSError) as exc:
+        # Bad data and the library's argument checks raise these with messages that name the
+        # problem; anything else is a bug and keeps its traceback.
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"fastmlp {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE

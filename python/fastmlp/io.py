@@ -122,7 +122,7 @@ def read_table(path, target=None, features=None):
         name = (target or ["y"])[0]
         if target and name not in arrays:
             raise DataError(f"{path}: no target array {name!r}; has {', '.join(arrays)}")
-        y = arrays.get(name) if target or "y" in arrays else None
+        y = arrays.get(name)
         return Table(X, [f"x{i}" for i in range(X.shape[1])], _target_columns(y, X, path),
                      None if y is None else [name])
     if ext == ".npy":
