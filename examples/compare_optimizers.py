@@ -79,8 +79,8 @@ def main(argv=None):
     paths = {title: {name: O.minimize(grad, start, opt, args.steps)
                      for name, opt in optimizers({k: v * scale for k, v in PATH_LR.items()}).items()}
              for title, (_, grad, start, _, scale) in FUNCTIONS.items()}
-    ends = {title: {name: (tuple(p[-1]), float(f(*p[-1]))) for name, p in by_opt.items()}
-            for (title, by_opt), (f, *_rest) in zip(paths.items(), FUNCTIONS.values())}
+    ends = {title: {name: (tuple(p[-1]), float(FUNCTIONS[title][0](*p[-1]))) for name, p in by_opt.items()}
+            for title, by_opt in paths.items()}
 
     import matplotlib
     matplotlib.use("Agg")

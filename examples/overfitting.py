@@ -79,7 +79,7 @@ def main(argv=None):
     axes[0].set_title("fits", fontsize=10)
     axes[0].legend(fontsize=6)
     for ax, names in zip(axes[1:], (list(VARIANTS)[:2], list(VARIANTS)[1:])):
-        for i, name in enumerate(names):
+        for name in names:
             history = runs[name][1].history
             line, = ax.semilogy(history["loss"], lw=1, label=f"{name}: train")
             ax.semilogy(history["val_loss"], lw=1.5, ls="--", color=line.get_color(), label="validation")

@@ -1,5 +1,5 @@
 """A bias-free softmax classifier: 4 inputs, 3 classes, one weight matrix and nothing else.
-Trains it with SGD on three clusters in R^4 and writes softmax_seeds.png (loss and accuracy per
+The textbook seed example that tests/test_seed_examples.py checks by hand. Trains it with SGD on three clusters in R^4 and writes softmax_seeds.png (loss and accuracy per
 epoch, and the learned weights: each class's column points at its cluster).
 
     python examples/softmax_seeds.py [--samples N] [--out FOLDER]
