@@ -1,4 +1,4 @@
-"""One hidden layer, four output layers, four kinds of target, side by side:
+"""The same hidden layers under four output layers, for four kinds of target, side by side:
 regression (linear output + MSE), binary (sigmoid + binary cross-entropy), multiclass (softmax +
 cross-entropy) and multilabel (one sigmoid per label + binary cross-entropy on each).
 Writes output_layers.png.
