@@ -65,23 +65,43 @@ void check_rows(const py::array& a, const char* name, i64 cols) {
 template <class T>
 class PyNetwork {
  public:
-  // (kind, units, activation, alpha, use_bias, l1, l2, stddev)
-  using LayerTuple = std::tuple<std::string, i64, std::string, double, bool, double, double, double>;
+  // (kind, units, activation, alpha, use_bias, l1, l2, rate, momentum, eps)
+  using LayerTuple = std::tuple<std::string, i64, std::string, double, bool, double, double, double,
+                                double, double>;
   using MetricTuple = std::tuple<std::string, i64>;
 
   PyNetwork(i64 input_dim, const std::vector<LayerTuple>& layers, u64 seed)
       : net_(input_dim, to_specs(layers), seed) {}
 
-  py::array_t<T> params(py::object self) { return view(net_.params(), self); }
-  py::array_t<T> grads(py::object self) { return view(net_.grads(), self); }
+  py::array_t<T> params(py::object self) { return view(net_.params(), net_.num_params(), self); }
+  py::array_t<T> grads(py::object self) { return view(net_.grads(), net_.num_params(), self); }
+  py::array_t<T> state(py::object self) { return view(net_.state(), net_.num_state(), self); }
 
-  // (offset, shape) of every weight array, in get_weights order.
+  // (arena, offset, shape) of every weight array in get_weights order; arena "params" holds the
+  // trainable ones (grads mirrors it), "state" the others.
   py::list layout() const {
     py::list out;
+    auto add = [&out](const char* arena, i64 offset, py::tuple shape) {
+      out.append(py::make_tuple(arena, offset, shape));
+    };
     for (const auto& d : net_.layers()) {
-      if (!d.has_params()) continue;
-      out.append(py::make_tuple(d.w_offset, py::make_tuple(d.in, d.out)));
-      if (d.spec.use_bias) out.append(py::make_tuple(d.b_offset, py::make_tuple(d.out)));
+      switch (d.spec.kind) {
+        case LayerKind::Dense:
+          add("params", d.param_offset, py::make_tuple(d.in, d.out));
+          if (d.spec.use_bias) add("params", d.param_offset + d.in * d.out, py::make_tuple(d.out));
+          break;
+        case LayerKind::BatchNorm:
+        case LayerKind::LayerNorm:
+          add("params", d.param_offset, py::make_tuple(d.in));
+          add("params", d.param_offset + d.in, py::make_tuple(d.in));
+          if (d.spec.kind == LayerKind::BatchNorm) {
+            add("state", d.state_offset, py::make_tuple(d.in));
+            add("state", d.state_offset + d.in, py::make_tuple(d.in));
+          }
+          break;
+        default:
+          break;
+      }
     }
     return out;
   }
@@ -250,7 +270,7 @@ class PyNetwork {
  private:
   static std::vector<LayerSpec> to_specs(const std::vector<LayerTuple>& layers) {
     std::vector<LayerSpec> specs;
-    for (const auto& [kind, units, act, alpha, use_bias, l1, l2, stddev] : layers) {
+    for (const auto& [kind, units, act, alpha, use_bias, l1, l2, rate, momentum, eps] : layers) {
       LayerSpec s;
       s.kind = enum_from_name<LayerKind>(kLayerNames, kind, "layer");
       s.units = units;
@@ -258,7 +278,9 @@ class PyNetwork {
       s.use_bias = use_bias;
       s.l1 = l1;
       s.l2 = l2;
-      s.stddev = stddev;
+      s.rate = rate;
+      s.momentum = momentum;
+      s.eps = eps;
       specs.push_back(s);
     }
     return specs;
@@ -278,10 +300,9 @@ class PyNetwork {
     return {arr.data(), arr};
   }
 
-  static py::array_t<T> view(T* data, py::object owner_handle) {
-    // The arena never reallocates after construction and `owner_handle` keeps it alive.
-    auto& self = owner_handle.cast<PyNetwork&>();
-    return py::array_t<T>({self.net_.num_params()}, {sizeof(T)}, data, owner_handle);
+  static py::array_t<T> view(T* data, i64 size, py::object owner_handle) {
+    // The arenas never reallocate after construction and `owner_handle` keeps them alive.
+    return py::array_t<T>({size}, {i64(sizeof(T))}, data, owner_handle);
   }
 
   std::unique_lock<std::mutex> training_lock() {
@@ -332,6 +353,7 @@ void bind_network(py::module_& m, const char* name) {
            py::arg("layers"), py::arg("seed"))
       .def_property_readonly("params", [](py::object self) { return self.cast<N&>().params(self); })
       .def_property_readonly("grads", [](py::object self) { return self.cast<N&>().grads(self); })
+      .def_property_readonly("state", [](py::object self) { return self.cast<N&>().state(self); })
       .def("layout", &N::layout)
       .def("set_loss", &N::set_loss, py::arg("name"), py::arg("from_logits"))
       .def("set_optimizer", &N::set_optimizer, py::arg("name"), py::arg("lr"), py::arg("momentum"),

@@ -3,36 +3,77 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "core/layers/dense.h"
+#include "core/layers/dropout.h"
 #include "core/layers/noise.h"
+#include "core/layers/normalization.h"
 #include "core/rng.h"
 
 namespace fastmlp {
 namespace {
-constexpr u64 kNoiseStream = 2;
-}
+// Stochastic layer l draws from stream kLayerStream + l, counter block keyed by the step.
+constexpr u64 kLayerStream = 16;
+}  // namespace
 
 template <class T>
 Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed) : seed_(seed) {
   if (input_dim < 1 || specs.empty()) throw std::invalid_argument("a network needs inputs and layers");
-  i64 in = input_dim, offset = 0;
+  i64 in = input_dim, params = 0, state = 0;
+  std::vector<i64> open_blocks;
   for (const LayerSpec& s : specs) {
-    Layer layer{s, in, in, offset, offset};
-    if (s.kind == LayerKind::Dense) {
-      if (s.units < 1) throw std::invalid_argument("a dense layer needs at least one unit");
-      layer.out = s.units;
-      layer.b_offset = offset + in * s.units;
-      offset = layer.b_offset + (s.use_bias ? s.units : 0);
+    Layer layer{s, in, in};
+    layer.param_offset = params;
+    layer.state_offset = state;
+    switch (s.kind) {
+      case LayerKind::Dense:
+        if (s.units < 1) throw std::invalid_argument("a dense layer needs at least one unit");
+        layer.out = s.units;
+        layer.param_count = in * s.units + (s.use_bias ? s.units : 0);
+        break;
+      case LayerKind::BatchNorm:
+        layer.state_count = 2 * in;
+        [[fallthrough]];
+      case LayerKind::LayerNorm:
+        layer.param_count = 2 * in;
+        break;
+      case LayerKind::Dropout:
+        if (!(s.rate >= 0.0 && s.rate < 1.0)) throw std::invalid_argument("dropout rate must be in [0, 1)");
+        break;
+      case LayerKind::ResidualBegin:
+        open_blocks.push_back(i64(layers_.size()));
+        break;
+      case LayerKind::ResidualEnd: {
+        if (open_blocks.empty()) throw std::invalid_argument("residual end without a begin");
+        layer.partner = open_blocks.back();
+        open_blocks.pop_back();
+        const i64 width = layers_[size_t(layer.partner)].in;
+        if (width != in)
+          throw std::invalid_argument("a residual block must keep its width: input " +
+                                      std::to_string(width) + ", output " + std::to_string(in));
+        break;
+      }
+      case LayerKind::GaussianNoise:
+      case LayerKind::Activation:
+        break;
+    }
+    if (layer.has_params()) {
       if (first_param_layer_ < 0) first_param_layer_ = i64(layers_.size());
       grad_norms_.push_back(0.0);
     }
+    params += layer.param_count;
+    state += layer.state_count;
     layers_.push_back(layer);
     in = layer.out;
   }
-  params_.assign(size_t(offset), T(0));
-  grads_.assign(size_t(offset), T(0));
+  if (!open_blocks.empty()) throw std::invalid_argument("residual begin without an end");
+  params_.assign(size_t(params), T(0));
+  grads_.assign(size_t(params), T(0));
+  state_.assign(size_t(state), T(0));
   buffers_.resize(layers_.size());
+  saved_.resize(layers_.size());
+  skip_.resize(layers_.size());
   outputs_.resize(layers_.size());
   set_optimizer(opt_);
 }
@@ -63,8 +104,12 @@ void Network<T>::reserve(i64 rows) {
   if (rows <= capacity_) return;
   i64 widest = input_dim();
   for (size_t l = 0; l < layers_.size(); ++l) {
-    buffers_[l].resize(size_t(rows * layers_[l].out));
-    widest = std::max(widest, layers_[l].out);
+    const Layer& layer = layers_[l];
+    buffers_[l].resize(size_t(rows * layer.out));
+    widest = std::max(widest, layer.out);
+    if (layer.spec.kind == LayerKind::BatchNorm) saved_[l].resize(size_t(2 * layer.in));
+    if (layer.spec.kind == LayerKind::LayerNorm) saved_[l].resize(size_t(2 * rows));
+    if (layer.spec.kind == LayerKind::ResidualEnd) skip_[l].resize(size_t(rows * layer.out));
   }
   logits_.resize(size_t(rows * output_dim()));
   delta_.resize(size_t(rows * widest));
@@ -73,29 +118,113 @@ void Network<T>::reserve(i64 rows) {
 }
 
 template <class T>
-const T* Network<T>::forward(const T* X, i64 rows, bool training) {
+u64 Network<T>::layer_key(size_t l) const {
+  return stream_key(seed_, kLayerStream + l, u64(iterations));
+}
+
+template <class T>
+size_t Network<T>::foldable(size_t l) const {
+  const size_t L = layers_.size();
+  if (layers_[l].spec.kind != LayerKind::Dense || layers_[l].spec.act.kind != Act::Linear ||
+      l + 1 >= L || layers_[l + 1].spec.kind != LayerKind::BatchNorm)
+    return 1;
+  const bool act_next = l + 2 < L && layers_[l + 2].spec.kind == LayerKind::Activation &&
+                        layers_[l + 2].spec.act.kind != Act::Softmax;
+  return act_next ? 3 : 2;
+}
+
+// BatchNorm at inference is the affine map x s + t per column (s = gamma / sqrt(var + eps),
+// t = beta - mean s), so Dense -> BatchNorm is the Dense with W' = W s and b' = b s + t.
+template <class T>
+void Network<T>::forward_folded(size_t l, size_t count, const T* input, i64 rows) {
+  const Layer& dense = layers_[l];
+  const Layer& bn = layers_[l + 1];
+  const i64 in = dense.in, out = dense.out;
+  folded_.resize(size_t(in * out + out));
+  const T* W = params_.data() + dense.param_offset;
+  const T* gamma = params_.data() + bn.param_offset;
+  const T* beta = gamma + out;
+  const T* mean = state_.data() + bn.state_offset;
+  const T* var = mean + out;
+  T* Wf = folded_.data();
+  T* bf = Wf + in * out;
+  for (i64 j = 0; j < out; ++j) {
+    const T s = gamma[j] / std::sqrt(var[j] + T(bn.spec.eps));
+    bf[j] = (dense.spec.use_bias ? W[in * out + j] : T(0)) * s + beta[j] - mean[j] * s;
+  }
+  for (i64 i = 0; i < in; ++i)
+    for (i64 j = 0; j < out; ++j)
+      Wf[i * out + j] = W[i * out + j] * (gamma[j] / std::sqrt(var[j] + T(bn.spec.eps)));
+  const size_t last = l + count - 1;
+  T* y = buffers_[last].data();
+  dense_forward(y, static_cast<T*>(nullptr), input, Wf, bf, rows, in, out,
+                count == 3 ? layers_[last].spec.act : Activation{Act::Linear});
+  for (size_t k = l; k <= last; ++k) outputs_[k] = y;
+}
+
+template <class T>
+const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state) {
   reserve(rows);
   const bool keep_logits = loss_absorbs_output_activation();
   const T* input = X;
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
+    const LayerSpec& s = layer.spec;
     T* out = buffers_[l].data();
-    switch (layer.spec.kind) {
+    T* p = params_.data() + layer.param_offset;
+    const i64 n = rows * layer.out;
+    outputs_[l] = out;
+    switch (s.kind) {
       case LayerKind::Dense: {
+        if (!training) {
+          if (const size_t count = foldable(l); count > 1) {
+            forward_folded(l, count, input, rows);
+            l += count - 1;
+            break;
+          }
+        }
         const bool last = l + 1 == layers_.size();
-        dense_forward(out, last && keep_logits ? logits_.data() : nullptr, input,
-                      params_.data() + layer.w_offset,
-                      layer.spec.use_bias ? params_.data() + layer.b_offset : nullptr, rows,
-                      layer.in, layer.out, layer.spec.act);
-        outputs_[l] = out;
+        dense_forward(out, last && keep_logits ? logits_.data() : nullptr, input, p,
+                      s.use_bias ? p + layer.in * layer.out : nullptr, rows, layer.in, layer.out,
+                      s.act);
         break;
       }
       case LayerKind::GaussianNoise:
-        if (training)
-          gaussian_noise_forward(out, input, rows * layer.out, layer.spec.stddev,
-                                 stream_key(seed_, kNoiseStream + l, u64(iterations)));
-        outputs_[l] = training ? out : input;  // the identity at inference: no copy
+        if (training) gaussian_noise_forward(out, input, n, s.rate, layer_key(l));
+        else outputs_[l] = input;  // the identity at inference: no copy
         break;
+      case LayerKind::Dropout:
+        if (training) dropout_forward(out, input, n, s.rate, layer_key(l));
+        else outputs_[l] = input;
+        break;
+      case LayerKind::BatchNorm: {
+        T* moving = state_.data() + layer.state_offset;
+        if (training)
+          batchnorm_forward_train(out, saved_[l].data(), saved_[l].data() + layer.in, input, p,
+                                  p + layer.in, rows, layer.in, s.eps,
+                                  update_state ? moving : nullptr,
+                                  update_state ? moving + layer.in : nullptr, s.momentum);
+        else
+          batchnorm_forward_infer(out, input, p, p + layer.in, moving, moving + layer.in, rows,
+                                  layer.in, s.eps);
+        break;
+      }
+      case LayerKind::LayerNorm:
+        layernorm_forward(out, saved_[l].data(), saved_[l].data() + rows, input, p, p + layer.in,
+                          rows, layer.in, s.eps);
+        break;
+      case LayerKind::Activation:
+        std::copy(input, input + n, out);
+        activation_forward(out, rows, layer.out, s.act);
+        break;
+      case LayerKind::ResidualBegin:
+        outputs_[l] = input;
+        break;
+      case LayerKind::ResidualEnd: {
+        const T* skip = outputs_[size_t(layer.partner)];
+        for (i64 i = 0; i < n; ++i) out[i] = input[i] + skip[i];
+        break;
+      }
     }
     input = outputs_[l];
   }
@@ -109,20 +238,64 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
   const double loss_sum = loss_forward_backward(loss_.kind, absorbed || loss_.from_logits,
                                                 absorbed ? logits_.data() : outputs_.back(), y,
                                                 rows, output_dim(), delta);
+  // Walk down to the lowest layer with weights; below it no gradient is needed.
   for (i64 l = i64(layers_.size()) - 1; l >= first_param_layer_ && l >= 0; --l) {
-    const Layer& layer = layers_[size_t(l)];
-    if (!layer.has_params()) continue;  // noise: the gradient passes through unchanged
-    const bool top = l + 1 == i64(layers_.size());
-    T* dX = l > first_param_layer_ ? delta_next_.data() : nullptr;
-    dense_backward(dX, grads_.data() + layer.w_offset,
-                   layer.spec.use_bias ? grads_.data() + layer.b_offset : nullptr, delta,
-                   l == 0 ? X : outputs_[size_t(l - 1)], outputs_[size_t(l)],
-                   params_.data() + layer.w_offset, rows, layer.in, layer.out,
-                   top && absorbed ? Activation{Act::Linear} : layer.spec.act, layer.spec.l1,
-                   layer.spec.l2);
-    if (!dX) break;
-    std::swap(delta_, delta_next_);
-    delta = delta_.data();
+    const size_t li = size_t(l);
+    const Layer& layer = layers_[li];
+    const LayerSpec& s = layer.spec;
+    const bool need_dx = l > first_param_layer_;
+    const T* input = l == 0 ? X : outputs_[li - 1];
+    T* g = grads_.data() + layer.param_offset;
+    const T* p = params_.data() + layer.param_offset;
+    const i64 n = rows * layer.out;
+    T* dX = need_dx ? delta_next_.data() : nullptr;
+    switch (s.kind) {
+      case LayerKind::Dense: {
+        const bool top = li + 1 == layers_.size();
+        dense_backward(dX, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta, input,
+                       outputs_[li], p, rows, layer.in, layer.out,
+                       top && absorbed ? Activation{Act::Linear} : s.act, s.l1, s.l2);
+        break;
+      }
+      case LayerKind::BatchNorm:
+        batchnorm_backward(dX, g, g + layer.in, delta, input, saved_[li].data(),
+                           saved_[li].data() + layer.in, p, rows, layer.in);
+        break;
+      case LayerKind::LayerNorm:
+        layernorm_backward(dX, g, g + layer.in, delta, input, saved_[li].data(),
+                           saved_[li].data() + rows, p, rows, layer.in);
+        break;
+      case LayerKind::Dropout:
+        if (need_dx) dropout_backward(delta, n, s.rate, layer_key(li));
+        dX = nullptr;  // in place
+        break;
+      case LayerKind::Activation:
+        if (need_dx) activation_backward(delta, outputs_[li], rows, layer.out, s.act);
+        dX = nullptr;
+        break;
+      case LayerKind::ResidualEnd:
+        if (need_dx) std::copy(delta, delta + n, skip_[li].data());
+        dX = nullptr;
+        break;
+      case LayerKind::ResidualBegin: {
+        if (need_dx) {
+          // The end's gradient reaches the begin's input directly, and through the block.
+          const T* skip = nullptr;
+          for (size_t e = li + 1; e < layers_.size(); ++e)
+            if (layers_[e].partner == l) skip = skip_[e].data();
+          for (i64 i = 0; i < n; ++i) delta[i] += skip[i];
+        }
+        dX = nullptr;
+        break;
+      }
+      case LayerKind::GaussianNoise:
+        dX = nullptr;  // the gradient passes through unchanged
+        break;
+    }
+    if (dX) {
+      std::swap(delta_, delta_next_);
+      delta = delta_.data();
+    }
   }
   return loss_sum;
 }
@@ -131,14 +304,15 @@ template <class T>
 double Network<T>::penalty() const {
   double total = 0;
   for (const Layer& layer : layers_) {
-    if (!layer.has_params() || (layer.spec.l1 == 0.0 && layer.spec.l2 == 0.0)) continue;
-    const T* W = params_.data() + layer.w_offset;
+    const LayerSpec& s = layer.spec;
+    if (s.kind != LayerKind::Dense || (s.l1 == 0.0 && s.l2 == 0.0)) continue;
+    const T* W = params_.data() + layer.param_offset;
     double abs_sum = 0, sq_sum = 0;
     for (i64 i = 0; i < layer.in * layer.out; ++i) {
       abs_sum += std::abs(double(W[i]));
       sq_sum += double(W[i]) * double(W[i]);
     }
-    total += layer.spec.l1 * abs_sum + layer.spec.l2 * sq_sum;
+    total += s.l1 * abs_sum + s.l2 * sq_sum;
   }
   return total;
 }
@@ -152,7 +326,7 @@ void Network<T>::apply_update() {
   size_t k = 0;
   for (const Layer& layer : layers_) {
     if (!layer.has_params()) continue;
-    const i64 begin = layer.w_offset, end = layer.b_offset + (layer.spec.use_bias ? layer.out : 0);
+    const i64 begin = layer.param_offset, end = begin + layer.param_count;
     double sq = 0;
 #pragma omp simd reduction(+ : sq)
     for (i64 i = begin; i < end; ++i) sq += double(g[i]) * double(g[i]);
@@ -175,7 +349,7 @@ void Network<T>::apply_update() {
 
 template <class T>
 double Network<T>::train_step(const T* X, Targets<T> y, i64 rows) {
-  forward(X, rows, true);
+  forward(X, rows, true, true);
   const double loss = backward(X, y, rows) / double(rows) + penalty();
   apply_update();
   return loss;

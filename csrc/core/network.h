@@ -15,17 +15,25 @@
 
 namespace fastmlp {
 
-enum class LayerKind : int { Dense, GaussianNoise };
+// A residual block is flattened to ResidualBegin, the block's layers, ResidualEnd: the end adds
+// the begin's input to the block's output (and, backward, hands its gradient to the begin).
+enum class LayerKind : int {
+  Dense, GaussianNoise, Dropout, BatchNorm, LayerNorm, Activation, ResidualBegin, ResidualEnd
+};
 
-inline constexpr std::array<std::string_view, 2> kLayerNames = {"dense", "gaussian_noise"};
+inline constexpr std::array<std::string_view, 8> kLayerNames = {
+    "dense", "gaussian_noise", "dropout", "batch_norm", "layer_norm", "activation",
+    "residual_begin", "residual_end"};
 
 struct LayerSpec {
   LayerKind kind = LayerKind::Dense;
-  i64 units = 1;  // Dense
-  Activation act;
-  bool use_bias = true;
-  double l1 = 0.0, l2 = 0.0;  // kernel penalty l1 * sum|W| + l2 * sum W^2, added to the loss
-  double stddev = 0.0;        // GaussianNoise
+  i64 units = 1;              // Dense
+  Activation act;             // Dense, Activation
+  bool use_bias = true;       // Dense
+  double l1 = 0.0, l2 = 0.0;  // Dense kernel penalty l1 * sum|W| + l2 * sum W^2, added to the loss
+  double rate = 0.0;          // GaussianNoise: stddev; Dropout: drop probability in [0, 1)
+  double momentum = 0.99;     // BatchNorm (Keras semantics)
+  double eps = 1e-3;          // BatchNorm, LayerNorm
 };
 
 struct LossConfig {
@@ -44,8 +52,12 @@ class Network {
   struct Layer {
     LayerSpec spec;
     i64 in, out;
-    i64 w_offset, b_offset;  // W (in x out) row-major, then b (out), in the arenas; Dense only
-    bool has_params() const { return spec.kind == LayerKind::Dense; }
+    // Trainable weights in the parameter arena: Dense W (in x out) then b; norms gamma then beta.
+    i64 param_offset = 0, param_count = 0;
+    // Non-trainable weights in the state arena: BatchNorm moving mean then moving variance.
+    i64 state_offset = 0, state_count = 0;
+    i64 partner = -1;  // ResidualEnd: index of its ResidualBegin
+    bool has_params() const { return param_count > 0; }
   };
 
   Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed);
@@ -56,6 +68,8 @@ class Network {
   i64 num_params() const { return i64(params_.size()); }
   T* params() { return params_.data(); }
   T* grads() { return grads_.data(); }
+  i64 num_state() const { return i64(state_.size()); }
+  T* state() { return state_.data(); }
   std::vector<T>& optimizer_state() { return opt_state_; }
   const std::vector<T>& optimizer_state() const { return opt_state_; }
 
@@ -69,8 +83,10 @@ class Network {
   i64 iterations = 0;  // optimizer steps taken; Adam's bias correction and the noise key read it
 
   // Forward pass of `rows` rows of X; returns the (rows x output_dim) output. Training mode
-  // applies the stochastic layers (noise), keyed by the step count.
-  const T* forward(const T* X, i64 rows, bool training);
+  // applies the stochastic layers (keyed by the step count) and batch statistics; update_state
+  // also moves BatchNorm's moving statistics (a training step does, a training-mode call does
+  // not). Inference folds Dense -> BatchNorm (-> Activation) into one Dense pass.
+  const T* forward(const T* X, i64 rows, bool training, bool update_state = false);
   // After forward(X, rows, true): the summed data loss of the rows, with every gradient of the
   // batch mean loss plus the kernel penalties written to grads().
   double backward(const T* X, Targets<T> y, i64 rows);
@@ -96,16 +112,23 @@ class Network {
   bool loss_absorbs_output_activation() const;
   void reserve(i64 rows);
   i64 inference_chunk() const;
+  u64 layer_key(size_t l) const;
+  // Layers (from l) that inference runs as one folded Dense: 1 (no fold), 2 or 3.
+  size_t foldable(size_t l) const;
+  void forward_folded(size_t l, size_t count, const T* input, i64 rows);
 
   std::vector<Layer> layers_;
   u64 seed_;
   i64 first_param_layer_ = -1;  // no input gradient is needed at or below it
-  std::vector<T> params_, grads_, opt_state_;
+  std::vector<T> params_, grads_, opt_state_, state_;
   std::vector<std::vector<T>> buffers_;  // per layer, capacity_ x out
+  std::vector<std::vector<T>> saved_;    // per layer: normalisation statistics of the last forward
+  std::vector<std::vector<T>> skip_;     // per ResidualEnd: the gradient for the skip path
+  std::vector<T> folded_;                // folded W' and b' of the inference fast path
   std::vector<const T*> outputs_;        // per layer, the last forward's output (may alias input)
   std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
   std::vector<T> delta_, delta_next_;    // backward ping-pong, capacity_ x widest layer
-  std::vector<double> grad_norms_;       // per parametrised layer
+  std::vector<double> grad_norms_;       // per layer with trainable weights
   i64 capacity_ = 0;
   LossConfig loss_;
   OptimizerConfig opt_;

@@ -4,7 +4,13 @@ import numpy as np
 
 from . import _core, losses, metrics as metrics_mod, optimizers
 from ._validation import as_dtype, check_float, check_int, check_targets, check_X
-from .layers import Layer
+from .layers import Layer, Residual
+
+
+def _with_children(layer):
+    """A layer and, for a Residual, every layer inside it (depth first)."""
+    inner = [c for child in layer.layers for c in _with_children(child)] if isinstance(layer, Residual) else []
+    return [layer, *inner]
 
 
 class Sequential:
@@ -32,18 +38,27 @@ class Sequential:
     # -- structure ---------------------------------------------------------------------------
     def add(self, layer):
         if not isinstance(layer, Layer):
-            raise TypeError(f"layers must be fastmlp.layers objects (Dense, GaussianNoise); got {layer!r}")
+            raise TypeError(f"layers must be fastmlp.layers objects; got {layer!r}")
         if self._net is not None:
             raise RuntimeError("cannot add layers to a model that is already built")
-        if layer.name is None:
-            taken = {other.name for other in self.layers}
-            count = sum(1 for other in self.layers if other.kind == layer.kind)
-            while (candidate := layer.kind if count == 0 else f"{layer.kind}_{count}") in taken:
-                count += 1
-            layer.name = candidate
-        elif any(other.name == layer.name for other in self.layers):
-            raise ValueError(f"layer names must be unique; {layer.name!r} is used twice")
+        taken = [named.name for named in self._named_layers()]
+        for new in _with_children(layer):
+            if new.name is None:  # Keras-style: dense, dense_1, dense_2, ...
+                count = 0
+                while (candidate := new.kind if count == 0 else f"{new.kind}_{count}") in taken:
+                    count += 1
+                new.name = candidate
+            elif new.name in taken:
+                raise ValueError(f"layer names must be unique; {new.name!r} is used twice")
+            taken.append(new.name)
         self.layers.append(layer)
+
+    def _named_layers(self):
+        return [named for layer in self.layers for named in _with_children(layer)]
+
+    def _leaves(self):
+        """The layers the core runs, in order."""
+        return [leaf for layer in self.layers for leaf in layer.leaves()]
 
     @property
     def built(self):
@@ -60,17 +75,16 @@ class Sequential:
             raise ValueError("the model has no weights yet: its input size is unknown; pass "
                              "input_dim to Sequential or call fit/predict first")
         if not any(layer.has_weights for layer in self.layers):
-            raise ValueError("the model needs at least one Dense layer")
+            raise ValueError("the model needs at least one layer with weights (Dense)")
+        self.output_dim  # checks every residual block's width with a clear message
         core_class = _core.Network32 if self.dtype == np.float32 else _core.Network64
-        self._net = core_class(self.input_dim, [layer._core_spec() for layer in self.layers], self.seed)
-        views = iter(self._weight_views(self._net.params))
+        specs = [spec for layer in self.layers for spec in layer._core_specs()]
+        self._net = core_class(self.input_dim, specs, self.seed)
+        views = iter(self._weight_views())
         fan_in = self.input_dim
-        for index, layer in enumerate(self.layers):
-            if layer.has_weights:
-                layer.kernel_init.fill(next(views).reshape(-1), fan_in, layer.units, self.seed, 2 * index)
-                if layer.use_bias:
-                    layer.bias_init.fill(next(views), fan_in, layer.units, self.seed, 2 * index + 1)
-            fan_in = layer.output_dim(fan_in)
+        for index, leaf in enumerate(self._leaves()):
+            leaf.initialize(views, fan_in, self.seed, index)
+            fan_in = leaf.output_dim(fan_in)
         if self.loss is not None:
             self._configure_core()
         return self
@@ -87,9 +101,13 @@ class Sequential:
             self.build(X.shape[1])
         return X
 
-    def _weight_views(self, arena):
-        return [arena[offset:offset + int(np.prod(shape))].reshape(shape)
-                for offset, shape in self._net.layout()]
+    def _weight_views(self, trainable_only=False, arena=None):
+        """Views of every weight in get_weights order; with trainable_only, of the trainable ones
+        in `arena` (the parameters, or the gradients that mirror them)."""
+        arenas = {"params": self._net.params if arena is None else arena, "state": self._net.state}
+        return [arenas[name][offset:offset + int(np.prod(shape))].reshape(shape)
+                for name, offset, shape in self._net.layout()
+                if not (trainable_only and name != "params")]
 
     @property
     def output_dim(self):
@@ -100,13 +118,14 @@ class Sequential:
 
     # -- weights -----------------------------------------------------------------------------
     def get_weights(self):
-        """Copies, layer by layer: Dense [W (inputs, units), b (units,)]."""
+        """Copies, layer by layer: Dense [W (inputs, units), b (units,)], BatchNorm [gamma, beta,
+        moving_mean, moving_var], LayerNorm [gamma, beta]."""
         self._require_built()
-        return [w.copy() for w in self._weight_views(self._net.params)]
+        return [w.copy() for w in self._weight_views()]
 
     def set_weights(self, weights):
         self._require_built()
-        views = self._weight_views(self._net.params)
+        views = self._weight_views()
         weights = list(weights)
         if len(weights) != len(views):
             raise ValueError(f"set_weights needs {len(views)} arrays; got {len(weights)}")
@@ -188,12 +207,13 @@ class Sequential:
         return float(self._net.train_on_batch(X, y))
 
     def compute_gradients(self, X, y):
-        """Gradients of the mean loss (plus kernel penalties) over (X, y), one array per weight in
-        get_weights order, in training mode. Changes no weight."""
+        """Gradients of the mean loss (plus kernel penalties) over (X, y), one array per trainable
+        weight in get_weights order (moving statistics left out), in training mode (dropout,
+        noise and batch statistics as in fit). Changes no weight, moving statistics included."""
         self._require_compiled("compute_gradients")
         X, y = self._xy(X, y)
         self._net.compute_gradients(X, y)
-        return [g.copy() for g in self._weight_views(self._net.grads)]
+        return [g.copy() for g in self._weight_views(trainable_only=True, arena=self._net.grads)]
 
     # -- inference ---------------------------------------------------------------------------
     def predict(self, X):
@@ -234,14 +254,31 @@ class Sequential:
         return model_from_bytes, (model_to_bytes(self),)
 
     def summary(self, print_fn=print):
+        """Layers, output shapes, weight counts (trainable and not) and the totals."""
         self._require_built()
-        rows, width = [], self.input_dim
+        sizes = iter(int(np.prod(shape)) for _, _, shape in self._net.layout())
+        rows = []
+
+        def describe(layer, width, indent):
+            out = layer.output_dim(width)
+            act = getattr(layer, "activation", None)
+            if isinstance(layer, Residual):
+                rows.append((indent + layer.name, out, "", 0))
+                for child in layer.layers:
+                    width = describe(child, width, indent + "  ")
+                return out
+            count = {"dense": 2 if getattr(layer, "use_bias", False) else 1, "batch_norm": 4,
+                     "layer_norm": 2}.get(layer.kind, 0)
+            rows.append((indent + layer.name, out, act.name if act else "",
+                         sum(next(sizes) for _ in range(count))))
+            return out
+
+        width = self.input_dim
         for layer in self.layers:
-            n_in, width = width, layer.output_dim(width)
-            n = (n_in * width + (width if layer.use_bias else 0)) if layer.has_weights else 0
-            act = layer.activation.name if layer.has_weights else ""
-            rows.append((layer.name, f"(None, {width})", act, n))
-        lines = [f'Model: "{self.name}"', f"{'Layer':<20}{'Output shape':<16}{'Activation':<12}{'Params':>10}"]
-        lines += [f"{a:<20}{b:<16}{c:<12}{d:>10,}" for a, b, c, d in rows]
-        lines.append(f"Total params: {sum(r[3] for r in rows):,}")
+            width = describe(layer, width, "")
+        trainable = self._net.params.size
+        lines = [f'Model: "{self.name}"', f"{'Layer':<24}{'Output shape':<16}{'Activation':<12}{'Params':>10}"]
+        lines += [f"{n:<24}{f'(None, {w})':<16}{a:<12}{c:>10,}" for n, w, a, c in rows]
+        lines.append(f"Total params: {trainable + self._net.state.size:,} "
+                     f"(trainable {trainable:,}, non-trainable {self._net.state.size:,})")
         print_fn("\n".join(lines))

@@ -4,7 +4,8 @@
   "input_dim", "seed", "layers": [layer configs], "compile": null or {loss, from_logits,
   optimizer: {class, hyperparameters}, metrics, clip_norm, clip_value}, "iterations",
   "epochs_done"}
-- params.npy: the flat parameter arena (every layer's weights, in get_weights order, flattened)
+- params.npy: the flat arena of trainable weights (in get_weights order, flattened)
+- state.npy: the flat arena of non-trainable weights (BatchNorm's moving statistics)
 - optimizer_state.npy: the optimizer's flat state (momenta, moments), empty when not compiled
 
 Loading treats the file as untrusted: the header is parsed with a size limit, the architecture is
@@ -43,7 +44,8 @@ def model_to_bytes(model):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
         for name, array in (("header", np.frombuffer(json.dumps(header).encode(), np.uint8)),
-                            ("params", np.asarray(model._net.params)), ("optimizer_state", state)):
+                            ("params", np.asarray(model._net.params)),
+                            ("state", np.asarray(model._net.state)), ("optimizer_state", state)):
             with zf.open(f"{name}.npy", "w") as f:
                 np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
     return buffer.getvalue()
@@ -135,10 +137,11 @@ def model_from_bytes(data):
             model.build()
             net = model._net
             net.params[...] = _read_array(zf, "params", model.dtype, (net.params.size,))
+            net.state[...] = _read_array(zf, "state", model.dtype, (net.state.size,))
             if compiled is not None:
                 n_state = net.optimizer_state.size
                 net.optimizer_state = _read_array(zf, "optimizer_state", model.dtype, (n_state,))
-            if not np.isfinite(net.params).all():
+            if not (np.isfinite(net.params).all() and np.isfinite(net.state).all()):
                 raise ValueError("model file holds non-finite weights")
             for value, what in ((iterations, "iterations"), (epochs_done, "epochs_done")):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:

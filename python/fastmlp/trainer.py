@@ -121,7 +121,7 @@ class Trainer:
         model.history = history
         model._steps_per_epoch = -(-len(X) // batch_size)
         net = model._net
-        norm_keys = [f"grad_norm/{layer.name}" for layer in model.layers if layer.has_weights]
+        norm_keys = [f"grad_norm/{leaf.name}" for leaf in model._leaves() if leaf.has_weights]
 
         def on_progress(epoch, step, steps, mean_loss, last_loss):
             for cb in batch_callbacks:
