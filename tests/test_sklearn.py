@@ -286,16 +286,32 @@ def test_unsupported_and_invalid_parameters_say_what_is_wrong():
             est.fit(XS, XS[:, 0] > 0)
 
 
-@pytest.mark.parametrize("param, value, cls", [("dropout", 0.3, "Dropout"), ("batch_norm", True, "BatchNorm")])
-def test_dropout_and_batch_norm_need_the_layer(monkeypatch, param, value, cls):
-    monkeypatch.delattr(fm.layers, cls, raising=False)
+@pytest.mark.parametrize("param, value, cls, kind", [("dropout", 0.3, "Dropout", "dropout"),
+                                                     ("batch_norm", True, "BatchNorm", "batch_norm")])
+def test_dropout_and_batch_norm_go_after_each_hidden_layer(monkeypatch, param, value, cls, kind):
+    clf = MLPClassifier(hidden_layer_sizes=(4, 3), max_iter=2, **{param: value}).fit(XS, XS[:, 0] > 0)
+    assert [layer.kind for layer in clf._model.layers] == ["dense", kind] * 2 + ["dense"]
+    assert [c.shape for c in clf.coefs_] == [(5, 4), (4, 3), (3, 1)]
+    assert [b.shape for b in clf.intercepts_] == [(4,), (3,), (1,)]
+    assert [layer.kind for layer in MLPClassifier(max_iter=1).fit(XS, XS[:, 0] > 0)._model.layers] == ["dense"] * 2
+    # An older fastmlp without the layer: a clear error, only when the parameter asks for it.
+    monkeypatch.delattr(fm.layers, cls)
     with pytest.raises(ValueError, match=f"needs a newer fastmlp with fastmlp.layers.{cls}"):
         MLPClassifier(**{param: value}).fit(XS, XS[:, 0] > 0)
-    # With the layer present it goes after each hidden Dense (an identity stands in here).
-    monkeypatch.setattr(fm.layers, cls, lambda *args: fm.layers.GaussianNoise(0.0), raising=False)
-    clf = MLPClassifier(hidden_layer_sizes=(4, 3), max_iter=2, **{param: value}).fit(XS, XS[:, 0] > 0)
-    assert [layer.kind for layer in clf._model.layers] == ["dense", "gaussian_noise"] * 2 + ["dense"]
-    assert [c.shape for c in clf.coefs_] == [(5, 4), (4, 3), (3, 1)]
+    MLPClassifier(max_iter=1).fit(XS, XS[:, 0] > 0)
+
+
+def test_penalty_rebuild_keeps_weights_moving_statistics_and_optimizer_state():
+    reg = MLPRegressor(hidden_layer_sizes=(8,), batch_norm=True, batch_size=20, random_state=0)
+    reg.partial_fit(XS, TARGETS["regression"][2])
+    before, steps = reg._model.get_weights(), reg._model.iterations
+    moments = np.array(reg._model._net.optimizer_state)
+    reg._set_penalty(0.5)
+    assert reg._model.layers[0].kernel_regularizer.l2 == 0.5
+    for a, b in zip(before, reg._model.get_weights()):  # includes BatchNorm's moving statistics
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(reg._model._net.optimizer_state, moments)
+    assert reg._model.iterations == steps and moments.any()
 
 
 def test_pickle_clone_and_sparse_input():

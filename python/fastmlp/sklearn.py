@@ -202,17 +202,15 @@ class _BaseMLP(BaseEstimator):
         """Give every Dense kernel the penalty L2(l2). The penalty is part of the network's layer
         table, so a change rebuilds it, carrying weights, optimizer state and step counts over."""
         old = self._model
-        if all((l.kernel_regularizer.l2 if l.kernel_regularizer else 0.0) == l2
-               for l in old.layers if l.has_weights):
+        dense = [layer for layer in old.layers if isinstance(layer, layers.Dense)]
+        if all((layer.kernel_regularizer.l2 if layer.kernel_regularizer else 0.0) == l2 for layer in dense):
             return
-        for layer in old.layers:
-            if layer.has_weights:
-                layer.kernel_regularizer = regularizers.L2(l2) if l2 > 0 else None
+        for layer in dense:
+            layer.kernel_regularizer = regularizers.L2(l2) if l2 > 0 else None
         if not old.built:
             return
         new = Sequential(old.layers, input_dim=old.input_dim, seed=old.seed, dtype=old.dtype)
-        new.build()
-        new._net.params[...] = old._net.params
+        new.set_weights(old.get_weights())
         new._epochs_done = old._epochs_done
         if old.loss is not None:
             new.compile(optimizer=old.optimizer, loss=old.loss)
