@@ -65,8 +65,9 @@ def _same_start_then_fit(problem, epochs=15, **params):
                   shuffle=False, n_iter_no_change=1000, **params)
     theirs = theirs_cls(**common).fit(XS, y)
     ours = ours_cls(**common).fit(XS, y)
-    # Start both from scikit-learn's weights (its warm_start keeps coefs_); then train on.
-    ours._model.set_weights([w for pair in zip(theirs.coefs_, theirs.intercepts_) for w in pair])
+    # Start both from scikit-learn's weights (warm_start trains on from coefs_ in both).
+    ours.coefs_ = [c.copy() for c in theirs.coefs_]  # scikit-learn trains its arrays in place
+    ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
     for est in (theirs, ours):
         est.set_params(warm_start=True, max_iter=epochs).fit(XS, y)
     return ours, theirs
@@ -170,6 +171,16 @@ def test_multioutput_regression_and_fitted_attributes():
     assert reg.loss_ == reg.loss_curve_[-1] and reg.best_loss_ == min(reg.loss_curve_)
     assert reg.validation_scores_ is None and reg.best_validation_score_ is None
     assert MLPRegressor(max_iter=5).fit(XS, y[:, 0]).predict(XS).shape == (60,)
+
+
+def test_coefs_are_the_weights_predict_uses():
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(XS, TARGETS["regression"][2])
+    reg.coefs_[1][:] = 0.0  # as in scikit-learn, edits to coefs_ change the model
+    reg.intercepts_[1][:] = 3.0
+    np.testing.assert_array_equal(reg.predict(XS), 3.0)
+    reg.coefs_ = reg.coefs_[:1]
+    with pytest.raises(ValueError, match="coefs_ and intercepts_ must hold 2 arrays each"):
+        reg.predict(XS)
 
 
 def test_float32_input_keeps_float32_and_dtype_parameter():

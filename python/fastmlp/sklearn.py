@@ -218,6 +218,25 @@ class _BaseMLP(BaseEstimator):
             new._net.iterations = old._net.iterations
         self._model = new
 
+    def _push_weights(self):
+        """coefs_ and intercepts_ are the network's weights, as in scikit-learn: copy them into
+        the network (cheap next to a forward pass), so edits to them take effect."""
+        weights = self._model.get_weights()
+        dense = [i for i, w in enumerate(weights) if w.ndim == 2]
+        if not (len(self.coefs_) == len(self.intercepts_) == len(dense)):
+            raise ValueError(f"coefs_ and intercepts_ must hold {len(dense)} arrays each, one per "
+                             f"layer; got {len(self.coefs_)} and {len(self.intercepts_)}")
+        for i, coef, intercept in zip(dense, self.coefs_, self.intercepts_):
+            weights[i], weights[i + 1] = coef, intercept
+        self._model.set_weights(weights)
+
+    def _pull_weights(self):
+        weights = self._model.get_weights()
+        # Dense layers give (W, b) pairs; any other layer's weights are 1-D.
+        dense = [i for i, w in enumerate(weights) if w.ndim == 2]
+        self.coefs_ = [weights[i] for i in dense]
+        self.intercepts_ = [weights[i + 1] for i in dense]
+
     def _new_optimizer(self):
         c = self._grad_scale
         if self.solver == "sgd":
@@ -273,6 +292,8 @@ class _BaseMLP(BaseEstimator):
             self._no_improvement = 0
             self.best_loss_ = np.inf
             self.validation_scores_ = self.best_validation_score_ = None
+        else:
+            self._push_weights()
         X = np.ascontiguousarray(X, dtype=self._model.dtype)
 
         early = self.early_stopping and not incremental
@@ -369,11 +390,7 @@ class _BaseMLP(BaseEstimator):
                       sample_weight=weights)
         if early and best_weights[0] is not None:
             model.set_weights(best_weights[0])
-        weights_now = model.get_weights()
-        # Dense layers give (W, b) pairs; any other layer's weights are 1-D.
-        dense = [i for i, w in enumerate(weights_now) if w.ndim == 2]
-        self.coefs_ = [weights_now[i] for i in dense]
-        self.intercepts_ = [weights_now[i + 1] for i in dense]
+        self._pull_weights()
         return self
 
     def _forward(self, X):
@@ -382,6 +399,7 @@ class _BaseMLP(BaseEstimator):
                           dtype=(np.float64, np.float32))
         if sparse.issparse(X):
             X = X.toarray()
+        self._push_weights()
         with _threads(self.n_threads):
             return self._model.predict(X)
 
