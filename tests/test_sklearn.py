@@ -342,7 +342,13 @@ def test_pipeline_grid_search_and_cross_val_score_in_parallel():
     assert search.best_score_ > 0.85
     scores = cross_val_score(MLPRegressor(max_iter=50, random_state=0), XS, TARGETS["regression"][2],
                              cv=3, n_jobs=2)
-    assert scores.shape == (3,)
+    # Another joblib backend, no code change: threads work too (the core releases the GIL).
+    from joblib import parallel_backend
+
+    with parallel_backend("threading"):
+        threaded = cross_val_score(MLPRegressor(max_iter=50, random_state=0), XS,
+                                   TARGETS["regression"][2], cv=3, n_jobs=2)
+    np.testing.assert_allclose(threaded, scores)  # same seeds, same results
 
 
 def _threads_in_worker():
@@ -360,18 +366,24 @@ def test_parallel_workers_do_not_oversubscribe():
     assert max(counts) <= max(1, (os.cpu_count() or 1) // 2)
 
 
-def test_n_threads_applies_during_fit_only(monkeypatch):
+@pytest.mark.parametrize("fixed", [None, 2], ids=["openmp-default", "set_num_threads"])
+def test_n_threads_applies_during_fit_and_predict_only(monkeypatch, restore_threads, fixed):
+    from threadpoolctl import threadpool_info
+
+    if fixed is not None:
+        fm.set_num_threads(fixed)
     seen = []
-    original = fm.Sequential.fit
-
-    def recording_fit(self, *args, **kwargs):
-        seen.append(fm.get_num_threads())
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(fm.Sequential, "fit", recording_fit)
+    for method in ("fit", "predict"):
+        original = getattr(fm.Sequential, method)
+        monkeypatch.setattr(fm.Sequential, method,
+                            lambda self, *a, _original=original, **k: seen.append(fm.get_num_threads())
+                            or _original(self, *a, **k))
     before = fm.get_num_threads()
-    MLPClassifier(max_iter=2, n_threads=1).fit(XS, XS[:, 0] > 0)
-    assert seen == [1] and fm.get_num_threads() == before
+    openmp_before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"]
+    MLPClassifier(max_iter=2, n_threads=1).fit(XS, XS[:, 0] > 0).predict(XS)
+    assert seen == [1, 1]
+    assert fm.get_num_threads() == before
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"] == openmp_before
 
 
 def test_verbose_prints_each_iteration(capsys):

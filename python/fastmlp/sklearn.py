@@ -48,6 +48,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import callbacks, initializers, layers, optimizers, regularizers
+from ._config import get_num_threads, set_num_threads
 from ._validation import as_dtype, check_float, check_int
 from .model import Sequential
 
@@ -80,14 +81,22 @@ def _hidden_extras(dropout, batch_norm):
 
 @contextlib.contextmanager
 def _threads(n_threads):
-    """Limit OpenMP (hence the core, unless fm.set_num_threads pinned a count) to n_threads."""
+    """Run the core on n_threads (process-wide) for the duration, then restore every setting.
+    The core uses a count fixed by fm.set_num_threads, else OpenMP's, which threadpoolctl limits."""
     if n_threads is None:
         yield
         return
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=n_threads, user_api="openmp"):
-        yield
+        fixed = get_num_threads()  # differs from n_threads only if fm.set_num_threads fixed it
+        if fixed != n_threads:
+            set_num_threads(n_threads)
+        try:
+            yield
+        finally:
+            if fixed != n_threads:
+                set_num_threads(fixed)
 
 
 class _EpochEnd(callbacks.Callback):
