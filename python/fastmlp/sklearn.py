@@ -24,9 +24,14 @@ How scikit-learn's training maps onto fastmlp (k = number of output units, B = b
 Precision: like scikit-learn, the network computes in float64 unless X is float32
 (dtype=None); dtype="float32" trades the last digits for about twice the speed.
 
+As in scikit-learn, coefs_ and intercepts_ are the weights predict and a warm start use:
+editing them changes the model. max_fun is accepted and ignored, as it only concerns L-BFGS.
+
 Parameters that scikit-learn does not have default to off: dropout=0.0, batch_norm=False,
 dtype=None (follow X), n_threads=None (OpenMP's default, which joblib's workers and
-threadpoolctl limit; an int limits the core's threads for the duration of fit / predict).
+threadpoolctl limit). An int n_threads sets the core's thread count for the duration of fit and
+predict and restores it after; the setting is process-wide, so estimators fitted concurrently
+in threads of one process should agree on it.
 """
 import contextlib
 import numbers
@@ -200,8 +205,8 @@ class _BaseMLP(BaseEstimator):
             bound = np.sqrt(factor / (fan_in + units))
             init = initializers.RandomUniform(-bound, bound)
             hidden = i < len(sizes)
-            stack.append(layers.Dense(units, _ACTIVATIONS[self.activation] if hidden else self._out_activation,
-                                      kernel_init=init, bias_init=init))
+            activation = _ACTIVATIONS[self.activation] if hidden else self._out_activation
+            stack.append(layers.Dense(units, activation, kernel_init=init, bias_init=init))
             if hidden:
                 stack.extend(extras())
             fan_in = units
@@ -258,7 +263,8 @@ class _BaseMLP(BaseEstimator):
     def _grad_scale(self):
         """c: scikit-learn's gradient over fastmlp's for the same batch (module docstring)."""
         k = self.n_outputs_
-        return {"binary_crossentropy": k, "sparse_categorical_crossentropy": 1.0, "mse": k / 2}[self._loss_name]
+        return {"binary_crossentropy": k, "sparse_categorical_crossentropy": 1.0,
+                "mse": k / 2}[self._loss_name]
 
     def _sklearn_loss(self, fm_loss):
         """scikit-learn's loss (data term + alpha / (2 B) * sum W^2) from fastmlp's."""
@@ -386,7 +392,8 @@ class _BaseMLP(BaseEstimator):
                               f"Setting learning rate to {self._lr:f}")
                 else:
                     if self.verbose:
-                        print(f"{what}={self.tol:f} for {self.n_iter_no_change} consecutive epochs. Stopping.")
+                        print(f"{what}={self.tol:f} for {self.n_iter_no_change} consecutive "
+                              "epochs. Stopping.")
                     stop = True
             if self.n_iter_ == self.max_iter and not stop:
                 warnings.warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
@@ -541,7 +548,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         y = np.asarray(y, dtype=np.float64)
         target = y.reshape(-1, 1) if y.ndim == 1 else y
         if not reset and target.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {target.shape[1]} outputs but the model was fitted with {self.n_outputs_}")
+            raise ValueError(f"y has {target.shape[1]} outputs but the model was fitted with "
+                             f"{self.n_outputs_}")
         return target
 
     def _decode_targets(self, target):
