@@ -62,6 +62,9 @@ class BenchConfig:
     n_rows: int  # samples generated and held in memory
     epochs: int  # full passes over them per measurement
     make_data: Callable[[int, int], Tuple[np.ndarray, np.ndarray]]  # (n_rows, seed) -> X, y
+    # Layers after every hidden Dense, in order: "batch_norm" (momentum 0.99, eps 1e-3),
+    # "dropout" (rate 0.2).
+    hidden_extras: Tuple[str, ...] = ()
 
     @property
     def samples(self):
@@ -91,6 +94,7 @@ class BenchConfig:
     def describe(self):
         shape = "-".join(map(str, self.layer_sizes))
         acts = "/".join(dict.fromkeys(self.activations))  # distinct, in order
+        acts += "".join(f" +{extra}" for extra in self.hidden_extras)
         opt = f"{self.optimizer} lr={self.lr:g}" + (f" momentum={self.momentum:g}" if self.momentum else "")
         return f"{shape} {acts}, batch {self.batch_size}, {opt}, {self.loss}"
 
@@ -114,6 +118,10 @@ CONFIGS = (
     BenchConfig("wide-256", (1024, 2048, 2048, 10), ("relu", "relu", "softmax"), batch_size=256,
                 optimizer="sgd", lr=0.01, momentum=0.9, loss="sparse_categorical_crossentropy",
                 n_rows=1024, epochs=1, make_data=gaussian_clusters),
+    BenchConfig("deep-bn-dropout", (784, 256, 256, 256, 256, 10), ("relu",) * 4 + ("softmax",),
+                batch_size=128, optimizer="adam", lr=1e-3, momentum=0.0,
+                loss="sparse_categorical_crossentropy", n_rows=6144, epochs=1,
+                make_data=image_like, hidden_extras=("batch_norm", "dropout")),
 )
 
 BY_NAME = {config.name: config for config in CONFIGS}

@@ -18,8 +18,13 @@ class Unsupported(Exception):
 def fastmlp_model(config, seed=0):
     import fastmlp as fm
 
-    layers = [fm.layers.Dense(units, activation=act)
-              for units, act in zip(config.layer_sizes[1:], config.activations)]
+    extras = {"batch_norm": lambda: fm.layers.BatchNorm(momentum=0.99, eps=1e-3),
+              "dropout": lambda: fm.layers.Dropout(0.2)}
+    layers = []
+    for i, (units, act) in enumerate(zip(config.layer_sizes[1:], config.activations)):
+        layers.append(fm.layers.Dense(units, activation=act))
+        if i < len(config.activations) - 1:
+            layers += [extras[name]() for name in config.hidden_extras]
     model = fm.Sequential(layers, input_dim=config.layer_sizes[0], seed=seed, dtype="float32")
     if config.optimizer == "adam":
         optimizer = fm.optimizers.Adam(lr=config.lr)
@@ -46,11 +51,16 @@ def torch_trainer(config, X, y, seed=0):
     torch.manual_seed(seed)
     activation_modules = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh,
                           "linear": torch.nn.Identity, "softmax": lambda: torch.nn.Softmax(dim=1)}
+    # torch's BatchNorm momentum weighs the new batch: Keras' 0.99 is torch's 0.01.
+    extras = {"batch_norm": lambda units: torch.nn.BatchNorm1d(units, eps=1e-3, momentum=0.01),
+              "dropout": lambda units: torch.nn.Dropout(0.2)}
     modules = []
-    for fan_in, units, act in zip(config.layer_sizes, config.layer_sizes[1:], config.activations):
+    for i, (fan_in, units, act) in enumerate(zip(config.layer_sizes, config.layer_sizes[1:], config.activations)):
         if act not in activation_modules:
             raise Unsupported(f"no torch module mapped for activation {act!r}")
         modules += [torch.nn.Linear(fan_in, units), activation_modules[act]()]
+        if i < len(config.activations) - 1:
+            modules += [extras[name](units) for name in config.hidden_extras]
 
     # PyTorch's idiom for softmax + CE and sigmoid + BCE is a loss that takes logits, which is
     # also what fastmlp computes internally, so the last activation moves into the loss.
@@ -105,6 +115,8 @@ def sklearn_trainer(config, X, y, seed=0):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+    if config.hidden_extras:
+        raise Unsupported("scikit-learn's MLP has no batch normalisation or dropout")
     hidden_acts = set(config.activations[:-1])
     if len(hidden_acts) != 1 or not hidden_acts <= _SKLEARN_ACTIVATIONS.keys():
         raise Unsupported("scikit-learn needs one hidden activation among relu/sigmoid/tanh/linear")
