@@ -85,7 +85,7 @@ def test_results_do_not_depend_on_the_thread_count(problem, threads):
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_corrupted_model_files_raise_value_error(data):
-    from fastmlp.saving import model_from_bytes, model_to_bytes
+    from fastmlp.saving import model_from_bytes
 
     blob = bytearray(_saved_model())
     for _ in range(data.draw(st.integers(1, 8))):
