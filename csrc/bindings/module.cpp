@@ -48,6 +48,11 @@ Enum enum_from_name(const Table& names, const std::string& name, const char* wha
   throw std::invalid_argument(msg.str());
 }
 
+// Raised as fastmlp.DivergenceError (a FloatingPointError).
+struct Diverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 template <class T>
 using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
@@ -203,8 +208,18 @@ class PyNetwork {
     check_rows(X, "X", net_.input_dim());
     const auto [t, held] = targets(y, X.shape(0));
     auto lock = training_lock();
-    py::gil_scoped_release nogil;
-    return net_.train_step(X.data(), t, X.shape(0));
+    double loss;
+    bool ok;
+    {
+      py::gil_scoped_release nogil;
+      ok = net_.train_step(X.data(), t, X.shape(0), loss);
+    }
+    if (!ok)
+      throw Diverged("training diverged: the loss or a gradient of this batch is not finite (loss " +
+                     std::to_string(loss) + "); the weights were left unchanged. Lower the "
+                     "learning rate (now " + std::to_string(net_.optimizer().lr) +
+                     ") or clip gradients with compile(clip_norm=...)");
+    return loss;
   }
 
   // Runs `epochs` epochs. `progress(epoch, step, steps, mean_loss, last_loss)`, when given, is
@@ -264,6 +279,10 @@ class PyNetwork {
     out["metrics"] = metric_values;
     out["grad_norms"] = norms;
     out["stopped"] = result.stopped;
+    out["diverged"] = result.diverged ? py::object(py::make_tuple(result.diverged_epoch,
+                                                                 result.diverged_step,
+                                                                 result.diverged_loss))
+                                      : py::object(py::none());
     return out;
   }
 
@@ -402,12 +421,19 @@ PYBIND11_MODULE(_core, m) {
   bind_fills<float>(m);
   bind_fills<double>(m);
 
+  py::register_exception<Diverged>(m, "DivergenceError", PyExc_FloatingPointError);
   m.attr("ACTIVATIONS") = names_tuple(kActivationNames);
   m.attr("LOSSES") = names_tuple(kLossNames);
   m.attr("OPTIMIZERS") = names_tuple(kOptimizerNames);
   m.attr("METRICS") = names_tuple(kMetricNames);
   m.attr("__version__") = FASTMLP_VERSION;
 
+  m.def("optimizer_state_slots", [](const std::string& name, double momentum) {
+    OptimizerConfig c;
+    c.kind = enum_from_name<OptKind>(kOptimizerNames, name, "optimizer");
+    c.momentum = momentum;
+    return optimizer_state_slots(c);
+  }, py::arg("name"), py::arg("momentum"), "Parameter-sized arrays of state the optimizer keeps.");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", [](int n) {
     if (n < 1) throw std::invalid_argument("n must be a thread count >= 1; got " + std::to_string(n));

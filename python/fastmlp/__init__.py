@@ -9,6 +9,8 @@ from .perceptron import Perceptron
 from .saving import load_model
 
 __version__ = _core.__version__
+DivergenceError = _core.DivergenceError
+DivergenceError.__module__ = "fastmlp"
 
 
 
@@ -22,7 +24,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Sequential", "Perceptron", "History", "load_model", "activations", "callbacks", "data", "datasets",
+    "Sequential", "Perceptron", "History", "DivergenceError", "load_model", "activations", "callbacks", "data", "datasets",
     "initializers", "layers", "losses", "metrics", "optimizers", "regularizers",
     "get_num_threads", "set_num_threads", "show_config", "__version__",
 ]
