@@ -12,6 +12,17 @@ __version__ = _core.__version__
 DivergenceError = _core.DivergenceError
 DivergenceError.__module__ = "fastmlp"
 
+
+
+def __getattr__(name):
+    # fastmlp.sklearn imports scikit-learn, an optional dependency: load it on first use only.
+    if name == "sklearn":
+        import importlib
+
+        return importlib.import_module(".sklearn", __name__)
+    raise AttributeError(f"module 'fastmlp' has no attribute {name!r}")
+
+
 __all__ = [
     "Sequential", "Perceptron", "History", "DivergenceError", "load_model", "activations", "callbacks", "data", "datasets",
     "initializers", "layers", "losses", "metrics", "optimizers", "regularizers",
