@@ -436,9 +436,10 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("name"), py::arg("momentum"), "Parameter-sized arrays of state the optimizer keeps.");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", [](int n) {
-    if (n < 1) throw std::invalid_argument("n must be a thread count >= 1; got " + std::to_string(n));
+    if (n < 0) throw std::invalid_argument("n must be a thread count >= 1, or 0 for the default; got " +
+                                           std::to_string(n));
     set_num_threads(n);
-  }, py::arg("n"));
+  }, py::arg("n"), "0 returns to OpenMP's default (OMP_NUM_THREADS, threadpoolctl limits).");
   m.def("build_info", [] {
     py::dict info;
     info["version"] = FASTMLP_VERSION;

@@ -13,7 +13,7 @@ namespace fastmlp {
 constexpr i64 kParallelWork = 1 << 21;
 
 int num_threads();
-void set_num_threads(int n);  // n >= 1; callers validate
+void set_num_threads(int n);  // n >= 1, or 0 for OpenMP's default; callers validate
 
 inline int threads_for(i64 work) { return work < kParallelWork ? 1 : num_threads(); }
 

@@ -65,7 +65,12 @@ class Sequential:
         return self._net is not None
 
     def build(self, input_dim=None):
-        """Create the weights (from each layer's initialiser and the model's seed)."""
+        """Create the weights (from each layer's initialiser and the model's seed). On a built
+        model it changes nothing, as Keras' build."""
+        if self._net is not None:
+            if input_dim is not None and input_dim != self.input_dim:
+                raise ValueError(f"the model is built for input_dim {self.input_dim}; got {input_dim}")
+            return self
         if input_dim is not None:
             input_dim = check_int(input_dim, "input_dim", 1)
             if self.input_dim is not None and input_dim != self.input_dim:
