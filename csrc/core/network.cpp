@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "core/gemm.h"
+#include "core/gemm/gemm.h"
 
 namespace fastmlp {
 
@@ -71,11 +71,14 @@ const T* Network<T>::forward(const T* X, i64 rows) {
     const bool last = l + 1 == layers_.size();
     T* z = last && keep_logits ? logits_.data() : out;
     const T* W = params_.data() + d.w_offset;
-    gemm<T>(rows, d.out, d.in, input, d.in, 1, W, d.out, 1, z, d.out,
-            d.use_bias ? GemmInit::BiasRow : GemmInit::Zero,
-            d.use_bias ? params_.data() + d.b_offset : nullptr);
+    // The GEMM epilogue adds the bias and applies an elementwise activation; softmax (whole rows)
+    // and an output whose logits the loss keeps are activated after it.
+    const bool fused = z == out && d.act.kind != Act::Softmax;
+    const GemmEpilogue<T> ep{d.use_bias ? params_.data() + d.b_offset : nullptr,
+                             fused ? d.act : Activation{}};
+    gemm<T>(rows, d.out, d.in, input, d.in, 1, W, d.out, 1, z, d.out, false, ep);
     if (z != out) std::copy(z, z + rows * d.out, out);
-    activation_forward(out, rows, d.out, d.act);
+    if (!fused) activation_forward(out, rows, d.out, d.act);
     input = out;
   }
   return outputs_.back().data();
@@ -97,7 +100,7 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
     const T* W = params_.data() + d.w_offset;
     T* dW = grads_.data() + d.w_offset;
     // dW = X^T dZ: A = X^T read with swapped strides.
-    gemm<T>(d.in, d.out, rows, input, 1, d.in, delta, d.out, 1, dW, d.out, GemmInit::Zero);
+    gemm<T>(d.in, d.out, rows, input, 1, d.in, delta, d.out, 1, dW, d.out, false);
     if (d.l1 != 0.0 || d.l2 != 0.0) {
       const T l1 = T(d.l1), two_l2 = T(2.0 * d.l2);
       for (i64 i = 0; i < d.in * d.out; ++i)
@@ -115,7 +118,7 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
     if (l == 0) break;
     // dX = dZ W^T: B = W^T read with swapped strides; then through the previous activation.
     T* next = delta_next_.data();
-    gemm<T>(rows, d.in, d.out, delta, d.out, 1, W, 1, d.out, next, d.in, GemmInit::Zero);
+    gemm<T>(rows, d.in, d.out, delta, d.out, 1, W, 1, d.out, next, d.in, false);
     activation_backward(next, outputs_[l - 1].data(), rows, d.in, layers_[l - 1].act);
     std::swap(delta_, delta_next_);
     delta = delta_.data();
