@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "bindings/testing.h"
 #include "core/activations.h"
 #include "core/init.h"
 #include "core/losses.h"
@@ -290,6 +291,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("LOSSES") = names_tuple(kLossNames);
   m.attr("OPTIMIZERS") = names_tuple(kOptimizerNames);
   m.attr("__version__") = FASTMLP_VERSION;
+  bind_testing(m);
 
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", [](int n) {
