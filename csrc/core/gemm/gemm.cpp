@@ -85,15 +85,17 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
                     (ep.act.kind == Act::Sigmoid || ep.act.kind == Act::Tanh);
   const Act kact = post ? Act::Linear : ep.act.kind;
   const i64 items = pl.mb * pl.ng;
+  // Equal K blocks of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least one, so
+  // K = 0 still writes C (zeros or C, then the epilogue). They depend on K only: same sum order.
+  const i64 nkb = std::max<i64>(1, ceil_div(K, Bk::KC)), kcb = ceil_div(K, nkb);
   const i64 item0 = tid * items / nth, item1 = (tid + 1) * items / nth;
 
   for (i64 jc = 0; jc < N; jc += Bk::NC) {
     const i64 nc = std::min(Bk::NC, N - jc);
     const i64 n_panels = ceil_div(nc, Bk::NR);
-    // At least one K block, so K = 0 still writes C (zeros or C, then the epilogue).
-    for (i64 pc = 0; pc == 0 || pc < K; pc += Bk::KC) {
-      const i64 kc = std::min(Bk::KC, K - pc);
-      const bool last = pc + kc >= K;
+    for (i64 kb = 0; kb < nkb; ++kb) {
+      const i64 pc = kb * kcb, kc = std::min(kcb, K - pc);
+      const bool last = kb + 1 == nkb;
       if (nth > 1) {
 #pragma omp barrier
       }  // the previous block's kernels are done with bpack
@@ -147,7 +149,7 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
   int threads = threads_for(2 * M * N * K);
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));
-  const i64 kc = std::min(std::max<i64>(K, 1), Bk::KC);
+  const i64 kc = std::max<i64>(1, ceil_div(K, std::max<i64>(1, ceil_div(K, Bk::KC))));
   const i64 b_size = kc * round_up(std::min(N, Bk::NC), Bk::NR), a_size = round_up(pl.mc * kc, 16);
   T* bpack = workspace<T>(b_size + threads * a_size);
   if (threads == 1) {
