@@ -30,26 +30,23 @@ T activate(T v, Act act, T alpha) {
   }
 }
 
+// One row of the tile at a time: its NR accumulators fit in registers on SSE2/NEON (an MR x NR
+// array does not, and then lives in memory); the B micro-panel is re-read from L1 per row.
 template <class T>
 void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
   constexpr i64 MR = Blocking<T>::MR, NR = Blocking<T>::NR;
-  T acc[MR][NR] = {};
-  for (i64 i = 0; i < t.m; ++i) {
-    const T* c = t.c + i * t.ldc;
-    for (i64 j = 0; j < t.n; ++j) {
-      if (t.load_c) acc[i][j] = c[j];
-      if (t.bias) acc[i][j] += t.bias[j];
-    }
-  }
-  for (i64 p = 0; p < kc; ++p) {
-    for (i64 i = 0; i < MR; ++i) {
-      const T ai = a[p * MR + i];
-      for (i64 j = 0; j < NR; ++j) acc[i][j] += ai * b[p * NR + j];
-    }
-  }
   for (i64 i = 0; i < t.m; ++i) {
     T* c = t.c + i * t.ldc;
-    for (i64 j = 0; j < t.n; ++j) c[j] = t.last ? activate(acc[i][j], t.act, t.alpha) : acc[i][j];
+    T acc[NR] = {};
+    if (t.load_c)
+      for (i64 j = 0; j < t.n; ++j) acc[j] = c[j];
+    if (t.bias)
+      for (i64 j = 0; j < t.n; ++j) acc[j] += t.bias[j];
+    for (i64 p = 0; p < kc; ++p) {
+      const T ai = a[p * MR + i];
+      for (i64 j = 0; j < NR; ++j) acc[j] += ai * b[p * NR + j];
+    }
+    for (i64 j = 0; j < t.n; ++j) c[j] = t.last ? activate(acc[j], t.act, t.alpha) : acc[j];
   }
 }
 
