@@ -22,7 +22,7 @@ def problems(draw):
     return n, d, hidden, acts, extras, task, batch, seed
 
 
-def build(problem, dtype):
+def build(problem, dtype, perturb=0.0):
     n, d, hidden, acts, extras, task, batch, seed = problem
     layers = []
     for units, act, extra in zip(hidden, acts, extras):
@@ -36,7 +36,10 @@ def build(problem, dtype):
     # SGD, not Adam: Adam rescales every gradient to a step of about lr, so where the true gradient
     # is zero (a bias right before BatchNorm) it turns each dtype's rounding noise into full steps
     # and float32 and float64 part ways by construction.
-    return m.compile(optimizer=fm.optimizers.SGD(lr=0.05, momentum=0.9), loss=loss, clip_norm=10.0)
+    m.compile(optimizer=fm.optimizers.SGD(lr=0.05, momentum=0.9), loss=loss, clip_norm=10.0)
+    if perturb:
+        m.set_weights([w * (1 + perturb) for w in m.get_weights()])
+    return m
 
 
 def data(problem):
@@ -54,14 +57,18 @@ def test_fit_never_crashes_and_stays_finite_and_dtypes_agree(problem):
     X, y = data(problem)
     batch = problem[6]
     results = {}
-    for dtype in ("float64", "float32"):
-        m = build(problem, dtype)
+    for name, dtype, perturb in (("f64", "float64", 0.0), ("f32", "float32", 0.0),
+                                 ("f64_nudged", "float64", 2.0**-24)):
+        m = build(problem, dtype, perturb)
         m.fit(X, y, epochs=2, batch_size=batch, verbose=0)
         p = m.predict(X)
         assert p.dtype == np.dtype(dtype) and np.isfinite(p).all()
-        results[dtype] = p
-    # Same seed, same draws: float32 tracks float64 closely after a few small Adam steps.
-    np.testing.assert_allclose(results["float32"], results["float64"], rtol=1e-3, atol=1e-3)
+        results[name] = p
+    # float32 must track float64 as closely as float64 tracks itself when its initial weights
+    # move by one float32 rounding: small steps on batch 1 with momentum can be chaotic, and
+    # there that sensitivity (not the kernels) sets how far any two precisions may drift.
+    sensitivity = np.max(np.abs(results["f64_nudged"] - results["f64"]))
+    np.testing.assert_allclose(results["f32"], results["f64"], rtol=1e-3, atol=max(1e-3, 20 * sensitivity))
 
 
 @settings(max_examples=15, deadline=None)

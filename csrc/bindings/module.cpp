@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "bindings/testing.h"
 #include "core/activations.h"
 #include "core/init.h"
 #include "core/losses.h"
@@ -427,6 +428,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("OPTIMIZERS") = names_tuple(kOptimizerNames);
   m.attr("METRICS") = names_tuple(kMetricNames);
   m.attr("__version__") = FASTMLP_VERSION;
+  bind_testing(m);
 
   m.def("optimizer_state_slots", [](const std::string& name, double momentum) {
     OptimizerConfig c;
