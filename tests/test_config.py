@@ -67,3 +67,27 @@ def test_call_equals_predict(dtype):
     m = _model(dtype)
     X = np.random.default_rng(3).normal(size=(5, 4))
     np.testing.assert_array_equal(np.asarray(m(X, training=False)), m.predict(X))
+
+
+def test_none_returns_to_the_openmp_default_that_threadpoolctl_limits(restore_threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    fm.set_num_threads(1)
+    fm.set_num_threads(None)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert fm.get_num_threads() == 1
+    fm.set_num_threads(2)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert fm.get_num_threads() == 2  # an explicit count wins
+
+
+def test_build_on_a_built_model_keeps_its_weights():
+    m = fm.Sequential([fm.layers.Dense(1)], input_dim=3)
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(np.ones((4, 3)), np.ones(4), epochs=2, verbose=0)
+    before, steps = m.get_weights(), m.iterations
+    m.build()
+    assert m.iterations == steps
+    for a, b in zip(before, m.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="built for input_dim 3; got 4"):
+        m.build(4)

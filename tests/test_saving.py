@@ -105,5 +105,6 @@ def test_header_lying_about_sizes_is_refused():
         zf.writestr("header.npy", buf.getvalue())
         for name in ("params.npy", "optimizer_state.npy"):
             zf.writestr(name, src.read(name))
-    with pytest.raises((ValueError, MemoryError)):
+    # Refused from the sizes alone: the giant network is never allocated.
+    with pytest.raises(ValueError, match="'params' holds float32 \\(\\d+,\\); expected float32 \\(\\d{9,},\\)"):
         model_from_bytes(out.getvalue())

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "bindings/testing.h"
 #include "core/activations.h"
 #include "core/init.h"
 #include "core/losses.h"
@@ -47,6 +48,11 @@ Enum enum_from_name(const Table& names, const std::string& name, const char* wha
   for (const auto& n : names) msg << " '" << n << "'";
   throw std::invalid_argument(msg.str());
 }
+
+// Raised as fastmlp.DivergenceError (a FloatingPointError).
+struct Diverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 OptimizerConfig optimizer_config(const std::string& name, double lr, double momentum, bool nesterov,
                                  double weight_decay, double beta1, double beta2, double rho,
@@ -211,8 +217,18 @@ class PyNetwork {
     check_rows(X, "X", net_.input_dim());
     const auto [t, held] = targets(y, X.shape(0));
     auto lock = training_lock();
-    py::gil_scoped_release nogil;
-    return net_.train_step(X.data(), t, X.shape(0));
+    double loss;
+    bool ok;
+    {
+      py::gil_scoped_release nogil;
+      ok = net_.train_step(X.data(), t, X.shape(0), loss);
+    }
+    if (!ok)
+      throw Diverged("training diverged: the loss or a gradient of this batch is not finite (loss " +
+                     std::to_string(loss) + "); the weights were left unchanged. Lower the "
+                     "learning rate (now " + std::to_string(net_.optimizer().lr) +
+                     ") or clip gradients with compile(clip_norm=...)");
+    return loss;
   }
 
   // Runs `epochs` epochs. `progress(epoch, step, steps, mean_loss, last_loss)`, when given, is
@@ -272,6 +288,10 @@ class PyNetwork {
     out["metrics"] = metric_values;
     out["grad_norms"] = norms;
     out["stopped"] = result.stopped;
+    out["diverged"] = result.diverged ? py::object(py::make_tuple(result.diverged_epoch,
+                                                                 result.diverged_step,
+                                                                 result.diverged_loss))
+                                      : py::object(py::none());
     return out;
   }
 
@@ -426,12 +446,6 @@ void bind_optimizer_step(py::module_& m) {
   }, py::arg("params").noconvert(), py::arg("grads"), py::arg("state").noconvert(), py::arg("t"),
      py::arg("name"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"),
      py::arg("weight_decay"), py::arg("beta1"), py::arg("beta2"), py::arg("rho"), py::arg("eps"));
-  m.def("optimizer_state_slots", [](const std::string& name, double momentum) {
-    OptimizerConfig c;
-    c.kind = enum_from_name<OptKind>(kOptimizerNames, name, "optimizer");
-    c.momentum = momentum;
-    return optimizer_state_slots(c);
-  }, py::arg("name"), py::arg("momentum"));
 }
 
 }  // namespace
@@ -444,17 +458,26 @@ PYBIND11_MODULE(_core, m) {
   bind_fills<double>(m);
   bind_optimizer_step(m);
 
+  py::register_exception<Diverged>(m, "DivergenceError", PyExc_FloatingPointError);
   m.attr("ACTIVATIONS") = names_tuple(kActivationNames);
   m.attr("LOSSES") = names_tuple(kLossNames);
   m.attr("OPTIMIZERS") = names_tuple(kOptimizerNames);
   m.attr("METRICS") = names_tuple(kMetricNames);
   m.attr("__version__") = FASTMLP_VERSION;
+  bind_testing(m);
 
+  m.def("optimizer_state_slots", [](const std::string& name, double momentum) {
+    OptimizerConfig c;
+    c.kind = enum_from_name<OptKind>(kOptimizerNames, name, "optimizer");
+    c.momentum = momentum;
+    return optimizer_state_slots(c);
+  }, py::arg("name"), py::arg("momentum"), "Parameter-sized arrays of state the optimizer keeps.");
   m.def("get_num_threads", &num_threads);
   m.def("set_num_threads", [](int n) {
-    if (n < 1) throw std::invalid_argument("n must be a thread count >= 1; got " + std::to_string(n));
+    if (n < 0) throw std::invalid_argument("n must be a thread count >= 1, or 0 for the default; got " +
+                                           std::to_string(n));
     set_num_threads(n);
-  }, py::arg("n"));
+  }, py::arg("n"), "0 returns to OpenMP's default (OMP_NUM_THREADS, threadpoolctl limits).");
   m.def("build_info", [] {
     py::dict info;
     info["version"] = FASTMLP_VERSION;

@@ -1,36 +1,29 @@
 #include "core/activations.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/parallel.h"
+#include "core/vmath.h"
 
 namespace fastmlp {
 namespace {
-
-// exp(-|x|) never overflows, so both branches stay finite for any x.
-template <class T>
-T stable_sigmoid(T x) {
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
 
 // Row-wise softmax, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
 template <class T>
 void softmax_row(T* z, i64 cols) {
   const T m = *std::max_element(z, z + cols);
+  for (i64 j = 0; j < cols; ++j) z[j] -= m;
+  vexp(z, cols);
   T sum = 0;
-  for (i64 j = 0; j < cols; ++j) {
-    z[j] = std::exp(z[j] - m);
-    sum += z[j];
-  }
+  for (i64 j = 0; j < cols; ++j) sum += z[j];
   const T inv = T(1) / sum;
   for (i64 j = 0; j < cols; ++j) z[j] *= inv;
 }
 
 // Elementwise work is cheap: a region pays off only from roughly this many elements per thread.
 constexpr i64 kElementwiseCost = 8;
+// Elements per call of the vector math, so threads get whole chunks.
+constexpr i64 kChunk = 4096;
 
 }  // namespace
 
@@ -43,11 +36,11 @@ void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
       return;
     case Act::Sigmoid:
 #pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) Z[i] = stable_sigmoid(Z[i]);
+      for (i64 i = 0; i < n; i += kChunk) vsigmoid(Z + i, std::min(kChunk, n - i));
       return;
     case Act::Tanh:
 #pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) Z[i] = std::tanh(Z[i]);
+      for (i64 i = 0; i < n; i += kChunk) vtanh(Z + i, std::min(kChunk, n - i));
       return;
     case Act::Relu:
 #pragma omp parallel for simd schedule(static) num_threads(threads)

@@ -6,11 +6,10 @@
 #include <array>
 #include <string_view>
 
+#include "core/act.h"
 #include "core/common.h"
 
 namespace fastmlp {
-
-enum class Act : int { Linear, Sigmoid, Tanh, Relu, LeakyRelu, Softmax, Step };
 
 // Names as the Python API spells them, indexed by Act. The one table both sides read.
 inline constexpr std::array<std::string_view, 7> kActivationNames = {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/vmath.h"
+
 namespace fastmlp {
 namespace {
 
@@ -24,6 +26,16 @@ void logsumexp_parts(const T* z, i64 cols, T& m, T& s) {
   for (i64 j = 0; j < cols; ++j) s += std::exp(z[j] - m);
 }
 
+// The same pieces with e[j] = exp(z[j] - max) kept for the gradient, computed by the vector math.
+template <class T>
+void exp_shifted_into(const T* z, i64 cols, T* e, T& m, T& s) {
+  m = *std::max_element(z, z + cols);
+  for (i64 j = 0; j < cols; ++j) e[j] = z[j] - m;
+  vexp(e, cols);
+  s = 0;
+  for (i64 j = 0; j < cols; ++j) s += e[j];
+}
+
 template <class T>
 double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* grad) {
   double total = 0;
@@ -31,15 +43,18 @@ double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* 
   for (i64 r = 0; r < rows; ++r) {
     const T* z = Z + r * cols;
     const T w = t.weight(r), scale = w * inv_rows;
+    T* g = grad ? grad + r * cols : nullptr;
     T m, s;
-    logsumexp_parts(z, cols, m, s);
+    if (g)
+      exp_shifted_into(z, cols, g, m, s);
+    else
+      logsumexp_parts(z, cols, m, s);
     const T lse = m + std::log(s);
     if (t.labels) {
       const i64 c = t.labels[r];
       total += double(w * (lse - z[c]));
-      if (grad) {
-        T* g = grad + r * cols;
-        for (i64 j = 0; j < cols; ++j) g[j] = std::exp(z[j] - m) / s * scale;
+      if (g) {
+        for (i64 j = 0; j < cols; ++j) g[j] = g[j] / s * scale;
         g[c] -= scale;
       }
     } else {
@@ -51,10 +66,8 @@ double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* 
       }
       total += double(w * row_loss);
       // d/dz of -sum_j y_j log softmax(z)_j = softmax(z) * sum(y) - y (targets need not sum to 1).
-      if (grad) {
-        T* g = grad + r * cols;
-        for (i64 j = 0; j < cols; ++j) g[j] = (std::exp(z[j] - m) / s * y_sum - y[j]) * scale;
-      }
+      if (g)
+        for (i64 j = 0; j < cols; ++j) g[j] = (g[j] / s * y_sum - y[j]) * scale;
     }
   }
   return total;

@@ -318,7 +318,7 @@ double Network<T>::penalty() const {
 }
 
 template <class T>
-void Network<T>::apply_update() {
+bool Network<T>::apply_update() {
   const i64 n = num_params();
   T* g = grads_.data();
   // Per-layer norms in layer order; their sum of squares is the global norm clipping needs.
@@ -333,6 +333,7 @@ void Network<T>::apply_update() {
     grad_norms_[k++] = std::sqrt(sq);
     total_sq += sq;
   }
+  if (!std::isfinite(total_sq)) return false;
   if (clip_.norm > 0.0) {
     // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never up.
     const double coef = clip_.norm / (std::sqrt(total_sq) + 1e-6);
@@ -345,14 +346,19 @@ void Network<T>::apply_update() {
   }
   ++iterations;
   optimizer_step(opt_, iterations, params_.data(), g, opt_state_.data(), n);
+  return true;
 }
 
 template <class T>
-double Network<T>::train_step(const T* X, Targets<T> y, i64 rows) {
+bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss) {
+  // Moving statistics are the exception: a batch that diverges may still have moved them, so
+  // they are saved and put back along with refusing the update.
+  saved_state_.assign(state_.begin(), state_.end());
   forward(X, rows, true, true);
-  const double loss = backward(X, y, rows) / double(rows) + penalty();
-  apply_update();
-  return loss;
+  loss = backward(X, y, rows) / double(rows) + penalty();
+  if (std::isfinite(loss) && apply_update()) return true;
+  std::copy(saved_state_.begin(), saved_state_.end(), state_.begin());
+  return false;
 }
 
 template <class T>

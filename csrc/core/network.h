@@ -93,14 +93,17 @@ class Network {
   // Kernel penalty sum l1 |W| + l2 W^2 over all layers.
   double penalty() const;
   // Clip, then one optimizer step on the current gradients. Records each parametrised layer's
-  // gradient L2 norm (before clipping) in grad_norms().
-  void apply_update();
+  // gradient L2 norm (before clipping) in grad_norms(). Returns false, changing nothing, when a
+  // gradient is not finite.
+  bool apply_update();
   const std::vector<double>& grad_norms() const { return grad_norms_; }
   // Output of the last forward pass, (rows x output_dim).
   const T* last_output() const { return outputs_.back(); }
 
-  // Forward, backward and update on one batch; returns its mean loss + penalty before the update.
-  double train_step(const T* X, Targets<T> y, i64 rows);
+  // Forward, backward and update on one batch; `loss` receives its mean loss + penalty before
+  // the update. Returns false when the loss or a gradient is not finite: then no weight changes,
+  // so the network keeps the last finite weights.
+  bool train_step(const T* X, Targets<T> y, i64 rows, double& loss);
   // Mean loss + penalty over n rows in inference mode, in chunks; metrics (if any) accumulate.
   double evaluate(const T* X, Targets<T> y, i64 n, MetricAccumulator<T>* metrics);
   // Outputs of n rows into out (n x output_dim), in chunks.
@@ -125,6 +128,7 @@ class Network {
   std::vector<std::vector<T>> saved_;    // per layer: normalisation statistics of the last forward
   std::vector<std::vector<T>> skip_;     // per ResidualEnd: the gradient for the skip path
   std::vector<T> folded_;                // folded W' and b' of the inference fast path
+  std::vector<T> saved_state_;           // state before a training step, restored if it diverges
   std::vector<const T*> outputs_;        // per layer, the last forward's output (may alias input)
   std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
   std::vector<T> delta_, delta_next_;    // backward ping-pong, capacity_ x widest layer

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <omp.h>
 
+#include "core/simd/isa.h"
+
 namespace fastmlp {
 namespace {
 // 0 means "not set yet": take OpenMP's default (OMP_NUM_THREADS, threadpoolctl limits) lazily.
@@ -16,19 +18,7 @@ int num_threads() {
 
 void set_num_threads(int n) { configured_threads.store(n, std::memory_order_relaxed); }
 
-const char* simd_level() {
-#if defined(__AVX512F__)
-  return "avx512f";
-#elif defined(__AVX2__) && defined(__FMA__)
-  return "avx2+fma";
-#elif defined(__SSE2__)
-  return "sse2";
-#elif defined(__ARM_NEON)
-  return "neon";
-#else
-  return "scalar";
-#endif
-}
+const char* simd_level() { return isa_name(active_isa()); }
 
 int openmp_version() { return _OPENMP; }
 

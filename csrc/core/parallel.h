@@ -13,11 +13,11 @@ namespace fastmlp {
 constexpr i64 kParallelWork = 1 << 21;
 
 int num_threads();
-void set_num_threads(int n);  // n >= 1; callers validate
+void set_num_threads(int n);  // n >= 1, or 0 for OpenMP's default; callers validate
 
 inline int threads_for(i64 work) { return work < kParallelWork ? 1 : num_threads(); }
 
-// Compile-time instruction set of the kernels in this build, for show_config().
+// Instruction set of the kernels dispatched at run time ("avx2+fma", "generic"), for show_config().
 const char* simd_level();
 // OpenMP version as yyyymm (the _OPENMP macro).
 int openmp_version();

@@ -59,7 +59,14 @@ TrainResult train_epochs(Network<T>& net, const T* X, Targets<T> y, i64 n, const
         yb = {y.dense ? y_dense.data() : nullptr, y.labels ? y_labels.data() : nullptr,
               y.weights ? w_batch.data() : nullptr};
       }
-      const double step_loss = net.train_step(xb, yb, rows);
+      double step_loss;
+      if (!net.train_step(xb, yb, rows, step_loss)) {
+        result.diverged = true;
+        result.diverged_epoch = e;
+        result.diverged_step = step;
+        result.diverged_loss = step_loss;
+        return result;
+      }
       loss_sum += step_loss * double(rows);
       metrics.add(net.last_output(), yb, rows);  // outputs of this step, before its update
       const auto& norms = net.grad_norms();

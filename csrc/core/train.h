@@ -40,6 +40,11 @@ struct EpochRecord {
 struct TrainResult {
   std::vector<EpochRecord> epochs;  // finished epochs
   bool stopped = false;             // on_progress returned true
+  // The loss or a gradient became non-finite at (epoch of this call, 0-based step); the network
+  // keeps the weights before that step.
+  bool diverged = false;
+  i64 diverged_epoch = 0, diverged_step = 0;
+  double diverged_loss = 0;
 };
 
 // Sample order of one epoch: a pure function of (seed, epoch), so a resumed run shuffles as an

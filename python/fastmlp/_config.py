@@ -8,9 +8,15 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Use n threads in the core's parallel regions. Results are identical for any n."""
+    """Use n threads in the core's parallel regions (results are identical for any n); None goes
+    back to OpenMP's default, which follows OMP_NUM_THREADS and threadpoolctl's limits."""
+    if n is None:
+        _core.set_num_threads(0)
+        return
     if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"n must be an integer >= 1; got {n!r}")
+        raise TypeError(f"n must be an integer >= 1 or None; got {n!r}")
+    if n < 1:
+        raise ValueError(f"n must be an integer >= 1 or None; got {n}")
     _core.set_num_threads(n)
 
 

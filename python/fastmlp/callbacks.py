@@ -8,8 +8,6 @@ import csv
 import math
 import os
 
-import numpy as np
-
 from ._validation import check_float, check_int
 
 
@@ -208,8 +206,6 @@ class CSVLogger(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop as soon as a batch's loss is NaN or infinite (checked after every batch)."""
-
-    def on_train_batch_end(self, batch, logs=None):
-        if not np.isfinite(logs["loss"]):
-            self.model.stop_training = True
+    """Stop quietly when a batch's loss or gradient becomes NaN or infinite, keeping the weights
+    before that batch. The core checks every step; without this callback fit raises
+    fastmlp.DivergenceError instead."""

@@ -68,7 +68,12 @@ class Sequential:
         return self._net is not None
 
     def build(self, input_dim=None):
-        """Create the weights (from each layer's initialiser and the model's seed)."""
+        """Create the weights (from each layer's initialiser and the model's seed). On a built
+        model it changes nothing, as Keras' build."""
+        if self._net is not None:
+            if input_dim is not None and input_dim != self.input_dim:
+                raise ValueError(f"the model is built for input_dim {self.input_dim}; got {input_dim}")
+            return self
         if input_dim is not None:
             input_dim = check_int(input_dim, "input_dim", 1)
             if self.input_dim is not None and input_dim != self.input_dim:
@@ -190,18 +195,23 @@ class Sequential:
     # -- training ----------------------------------------------------------------------------
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_split=0.0,
             validation_data=None, callbacks=None, verbose="auto", class_weight=None,
-            sample_weight=None, initial_epoch=0):
+            sample_weight=None, initial_epoch=0, resume_from=None):
         """Train for epochs initial_epoch..epochs-1 over (X, y) in mini-batches of `batch_size`
         (ceil(n / batch_size) steps per epoch; full-batch gradient descent is batch_size=len(X),
         online SGD batch_size=1). A second fit continues from the current weights and optimizer
         state. verbose: 0 silent, 1 progress bar, 2 one line per epoch ("auto": 1 on a terminal,
-        else 2). validation_split holds out the last fraction of X, as Keras. Returns a History,
+        else 2). validation_split holds out the last fraction of X, as Keras. resume_from: a
+        checkpoint of this architecture (model.save / ModelCheckpoint) whose weights, optimizer
+        state and counters are restored first; training then continues from its epoch and ends
+        where an uninterrupted run would. Raises fastmlp.DivergenceError when the loss or a
+        gradient becomes non-finite (the weights before that step are kept). Returns a History,
         also kept on model.history."""
         from .trainer import Trainer
 
         self._require_compiled("fit")
         return Trainer(self).fit(X, y, epochs, batch_size, shuffle, validation_split, validation_data,
-                                 callbacks, verbose, class_weight, sample_weight, initial_epoch)
+                                 callbacks, verbose, class_weight, sample_weight, initial_epoch,
+                                 resume_from)
 
     def train_on_batch(self, X, y):
         """One optimizer step on (X, y) as one batch; returns its loss before the step."""

@@ -20,6 +20,8 @@ import zipfile
 
 import numpy as np
 
+from . import _core
+
 FORMAT, VERSION = "fastmlp", 1
 _MAX_HEADER_BYTES = 1 << 20
 
@@ -71,8 +73,10 @@ def save_model(model, path):
         raise
 
 
-def _read_array(zf, name, dtype, shape):
-    """The member `name`, after checking its declared dtype and shape against the expected ones."""
+def _array_header(zf, name, dtype, shape):
+    """The member `name`'s zip entry after checking its declared dtype and shape against the
+    expected ones, and that the file really holds that many bytes: nothing is allocated from a
+    size the file merely claims."""
     try:
         info = zf.getinfo(f"{name}.npy")
     except KeyError:
@@ -83,16 +87,41 @@ def _read_array(zf, name, dtype, shape):
         if version not in readers:
             raise ValueError(f"{name!r} has an unsupported .npy version {version}")
         got_shape, fortran, got_dtype = readers[version](f)
-        if got_dtype != dtype or fortran or (shape is not None and got_shape != shape) or len(got_shape) != 1:
-            raise ValueError(f"{name!r} holds {got_dtype} {got_shape}; expected {np.dtype(dtype)} "
-                             f"{shape if shape is not None else '(n,)'}")
-        nbytes = got_shape[0] * np.dtype(dtype).itemsize
-        if nbytes > _MAX_HEADER_BYTES and shape is None:
-            raise ValueError(f"{name!r} is {nbytes} bytes, over the {_MAX_HEADER_BYTES}-byte limit")
+        offset = f.tell()
+    if got_dtype != dtype or fortran or len(got_shape) != 1 or (shape is not None and got_shape != shape):
+        raise ValueError(f"{name!r} holds {got_dtype} {got_shape}; expected {np.dtype(dtype)} "
+                         f"{shape if shape is not None else '(n,)'}")
+    nbytes = got_shape[0] * np.dtype(dtype).itemsize
+    if shape is None and nbytes > _MAX_HEADER_BYTES:
+        raise ValueError(f"{name!r} is {nbytes} bytes, over the {_MAX_HEADER_BYTES}-byte limit")
+    if info.file_size != offset + nbytes:
+        raise ValueError(f"{name!r} is truncated or has trailing data: {info.file_size - offset} "
+                         f"bytes for {nbytes}")
+    return info, offset, nbytes
+
+
+def _read_array(zf, header, dtype):
+    info, offset, nbytes = header
+    with zf.open(info) as f:
+        f.read(offset)
         data = f.read(nbytes + 1)
     if len(data) != nbytes:
-        raise ValueError(f"{name!r} is truncated or has trailing data: {len(data)} of {nbytes} bytes")
+        raise ValueError(f"{info.filename!r} is truncated: {len(data)} of {nbytes} bytes")
     return np.frombuffer(data, dtype).copy()
+
+
+def _weight_counts(model):
+    """(trainable, non-trainable) weight counts of an unbuilt model, from its layer specs."""
+    trainable = state = 0
+    width = model.input_dim
+    for leaf in model._leaves():
+        if leaf.kind == "dense":
+            trainable += width * leaf.units + (leaf.units if leaf.use_bias else 0)
+        elif leaf.kind in ("batch_norm", "layer_norm"):
+            trainable += 2 * width
+            state += 2 * width if leaf.kind == "batch_norm" else 0
+        width = leaf.output_dim(width)
+    return trainable, state
 
 
 def model_from_bytes(data):
@@ -107,7 +136,8 @@ def model_from_bytes(data):
         raise ValueError(f"not a fastmlp model file: {exc}") from None
     try:
         with zf:
-            raw = _read_array(zf, "header", np.dtype(np.uint8), None)
+            uint8 = np.dtype(np.uint8)
+            raw = _read_array(zf, _array_header(zf, "header", uint8, None), uint8)
             try:
                 header = json.loads(raw.tobytes().decode())
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -141,13 +171,18 @@ def model_from_bytes(data):
                                                                   model.output_dim)
             except (KeyError, TypeError) as exc:
                 raise ValueError(f"model file header is malformed: {exc!r}") from None
-            model.build()
+            model.output_dim  # residual widths, before any size is computed from them
+            n_params, n_state = _weight_counts(model)
+            slots = 0 if compiled is None else _core.optimizer_state_slots(
+                model.optimizer.name, getattr(model.optimizer, "momentum", 0.0))
+            headers = {name: _array_header(zf, name, model.dtype, (count,)) for name, count in
+                       (("params", n_params), ("state", n_state), ("optimizer_state", slots * n_params))}
+            model.build()  # only now, with every size checked against the file's real contents
             net = model._net
-            net.params[...] = _read_array(zf, "params", model.dtype, (net.params.size,))
-            net.state[...] = _read_array(zf, "state", model.dtype, (net.state.size,))
+            net.params[...] = _read_array(zf, headers["params"], model.dtype)
+            net.state[...] = _read_array(zf, headers["state"], model.dtype)
             if compiled is not None:
-                n_state = net.optimizer_state.size
-                net.optimizer_state = _read_array(zf, "optimizer_state", model.dtype, (n_state,))
+                net.optimizer_state = _read_array(zf, headers["optimizer_state"], model.dtype)
             if not (np.isfinite(net.params).all() and np.isfinite(net.state).all()):
                 raise ValueError("model file holds non-finite weights")
             for value, what in ((iterations, "iterations"), (epochs_done, "epochs_done")):
@@ -167,3 +202,22 @@ def load_model(path):
     and training continues as it would have."""
     with open(os.fspath(path), "rb") as f:
         return model_from_bytes(f.read())
+
+
+def restore_into(model, path):
+    """Load the checkpoint at `path` into `model` (same layers and dtype): weights, moving
+    statistics, optimizer state and step counters. Returns the number of epochs it had done."""
+    saved = load_model(path)
+    if ([layer.get_config() for layer in saved.layers] != [layer.get_config() for layer in model.layers]
+            or saved.dtype != model.dtype or saved.input_dim != model.input_dim):
+        raise ValueError(f"resume_from={os.fspath(path)!r} holds a different architecture or dtype "
+                         "than this model")
+    model._require_built()
+    net, src = model._net, saved._net
+    net.params[...] = src.params
+    net.state[...] = src.state
+    if saved.loss is not None and type(saved.optimizer) is type(model.optimizer):
+        net.optimizer_state = src.optimizer_state
+    net.iterations = src.iterations
+    model._epochs_done = saved._epochs_done
+    return saved._epochs_done

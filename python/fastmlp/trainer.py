@@ -7,8 +7,9 @@ import time
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_targets, check_X
-from .callbacks import Callback, overrides_batch_hook
+from . import _core
+from ._validation import check_float, check_int
+from .callbacks import Callback, TerminateOnNaN, overrides_batch_hook
 from .history import History
 
 
@@ -77,8 +78,12 @@ class Trainer:
 
     def fit(self, X, y, epochs=1, batch_size=32, shuffle=True, validation_split=0.0,
             validation_data=None, callbacks=None, verbose="auto", class_weight=None,
-            sample_weight=None, initial_epoch=0):
+            sample_weight=None, initial_epoch=0, resume_from=None):
         model = self.model
+        if resume_from is not None:
+            from .saving import restore_into
+
+            initial_epoch = max(check_int(initial_epoch, "initial_epoch", 0), restore_into(model, resume_from))
         epochs = check_int(epochs, "epochs", 0)
         initial_epoch = check_int(initial_epoch, "initial_epoch", 0)
         batch_size = check_int(batch_size, "batch_size", 1)
@@ -161,6 +166,17 @@ class Trainer:
                 epoch += 1
             if result["stopped"]:
                 model.stop_training = True
+            if result["diverged"] is not None:
+                if any(isinstance(cb, TerminateOnNaN) for cb in callbacks):
+                    model.stop_training = True
+                    continue
+                failed_epoch, step, loss = result["diverged"]
+                raise _core.DivergenceError(
+                    f"training diverged at epoch {epoch + 1}, step {step + 1} of "
+                    f"{model._steps_per_epoch}: the loss or a gradient became non-finite (loss "
+                    f"{loss}). The model keeps the weights from before that step. Lower the "
+                    f"learning rate (now {model.optimizer.lr:g}) or clip gradients with "
+                    "compile(clip_norm=1.0)")
         for cb in callbacks:
             cb.on_train_end()
         return history

@@ -2,15 +2,19 @@
 
 #include <algorithm>
 
-#include "core/gemm.h"
+#include "core/gemm/gemm.h"
 
 namespace fastmlp {
 
 template <class T>
 void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
                    Activation act) {
-  T* z = Z ? Z : Y;
-  gemm<T>(rows, out, in, X, in, 1, W, out, 1, z, out, b ? GemmInit::BiasRow : GemmInit::Zero, b);
+  // The GEMM epilogue adds the bias and applies an elementwise activation on the register tile;
+  // softmax (whole rows) and an output whose logits the loss keeps are activated afterwards.
+  const bool fused = !Z && act.kind != Act::Softmax;
+  gemm<T>(rows, out, in, X, in, 1, W, out, 1, Z ? Z : Y, out, false,
+          GemmEpilogue<T>{b, fused ? act : Activation{}});
+  if (fused) return;
   if (Z) std::copy(Z, Z + rows * out, Y);
   activation_forward(Y, rows, out, act);
 }
@@ -20,7 +24,7 @@ void dense_backward(T* dX, T* dW, T* db, T* dY, const T* X, const T* Y, const T*
                     i64 in, i64 out, Activation act, double l1, double l2) {
   activation_backward(dY, Y, rows, out, act);
   // dW = X^T dZ: A = X^T read with swapped strides.
-  gemm<T>(in, out, rows, X, 1, in, dY, out, 1, dW, out, GemmInit::Zero);
+  gemm<T>(in, out, rows, X, 1, in, dY, out, 1, dW, out, false);
   if (l1 != 0.0 || l2 != 0.0) {
     const T t_l1 = T(l1), two_l2 = T(2.0 * l2);
     for (i64 i = 0; i < in * out; ++i)
@@ -36,7 +40,7 @@ void dense_backward(T* dX, T* dW, T* db, T* dY, const T* X, const T* Y, const T*
     }
   }
   // dX = dZ W^T: B = W^T read with swapped strides.
-  if (dX) gemm<T>(rows, in, out, dY, out, 1, W, 1, out, dX, in, GemmInit::Zero);
+  if (dX) gemm<T>(rows, in, out, dY, out, 1, W, 1, out, dX, in, false);
 }
 
 template void dense_forward<float>(float*, float*, const float*, const float*, const float*, i64,

@@ -1,0 +1,175 @@
+#include "core/gemm/gemm.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include <omp.h>
+
+#include "core/gemm/kernels.h"
+#include "core/gemm/pack.h"
+#include "core/parallel.h"
+#include "core/simd/isa.h"
+#include "core/vmath.h"
+
+namespace fastmlp {
+namespace gemm_detail {
+namespace {
+
+const GemmKernels& kernels() {
+#if defined(FASTMLP_HAVE_AVX2)
+  static const GemmKernels& k =
+      active_isa() == Isa::Avx2Fma ? avx2_gemm_kernels() : generic_gemm_kernels();
+  return k;
+#else
+  return generic_gemm_kernels();
+#endif
+}
+
+template <class T>
+auto kernel_for(const GemmKernels& k) {
+  if constexpr (std::is_same_v<T, float>)
+    return k.sgemm;
+  else
+    return k.dgemm;
+}
+
+i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
+i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
+
+// Packing buffers: B's panel, shared by the team, then one A block per thread. One buffer per
+// calling thread (thread_local keeps concurrent calls apart) that only grows, so steady-state
+// training does not allocate, and nothing can throw inside the parallel region.
+template <class T>
+T* workspace(i64 n) {
+  constexpr i64 kAlign = 64 / sizeof(T);
+  thread_local std::vector<T> buf;
+  if (buf.size() < size_t(n + kAlign)) buf.resize(size_t(n + kAlign));
+  const auto addr = reinterpret_cast<std::uintptr_t>(buf.data());
+  return buf.data() + (kAlign - (addr / sizeof(T)) % kAlign) % kAlign;
+}
+
+// How C is cut into work items: row blocks of mc (a multiple of MR, at most MC), each split into
+// ng groups of NR-wide column panels when there are fewer row blocks than threads.
+struct Plan {
+  i64 mc, mb, ng;
+};
+
+template <class T>
+Plan plan(i64 M, i64 N, int threads) {
+  using Bk = Blocking<T>;
+  const i64 m_tiles = ceil_div(M, Bk::MR);
+  i64 mb = ceil_div(M, Bk::MC);
+  // Equal blocks, as many as a multiple of the thread count, so that no thread gets the stub.
+  if (threads > 1) mb = std::min(m_tiles, round_up(mb, threads));
+  const i64 mc = round_up(ceil_div(M, mb), Bk::MR);
+  mb = ceil_div(M, mc);
+  const i64 n_panels = ceil_div(std::min(N, Bk::NC), Bk::NR);
+  const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
+  return {mc, mb, ng};
+}
+
+// The share of thread `tid` of `nth`. Work is split by fixed contiguous ranges and the team meets
+// at explicit barriers (no worksharing constructs, which would bind to a caller's region).
+template <class T>
+void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
+         i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, const Plan& pl, T* bpack, T* apack,
+         int tid, int nth) {
+  using Bk = Blocking<T>;
+  const GemmKernels& ks = kernels();
+  const auto kernel = kernel_for<T>(ks);
+  // Sigmoid/tanh in double have no vector kernel on AVX2: applied to the tile right after it.
+  const bool post = std::is_same_v<T, double> && !ks.dgemm_exp &&
+                    (ep.act.kind == Act::Sigmoid || ep.act.kind == Act::Tanh);
+  const Act kact = post ? Act::Linear : ep.act.kind;
+  const i64 items = pl.mb * pl.ng;
+  // Equal K blocks of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least one, so
+  // K = 0 still writes C (zeros or C, then the epilogue). They depend on K only: same sum order.
+  const i64 nkb = std::max<i64>(1, ceil_div(K, Bk::KC)), kcb = ceil_div(K, nkb);
+  const i64 item0 = tid * items / nth, item1 = (tid + 1) * items / nth;
+
+  for (i64 jc = 0; jc < N; jc += Bk::NC) {
+    const i64 nc = std::min(Bk::NC, N - jc);
+    const i64 n_panels = ceil_div(nc, Bk::NR);
+    for (i64 kb = 0; kb < nkb; ++kb) {
+      const i64 pc = kb * kcb, kc = std::min(kcb, K - pc);
+      const bool last = kb + 1 == nkb;
+      if (nth > 1) {
+#pragma omp barrier
+      }  // the previous block's kernels are done with bpack
+      for (i64 jp = tid * n_panels / nth; jp < (tid + 1) * n_panels / nth; ++jp) {
+        const i64 j0 = jp * Bk::NR;
+        pack_b_panel(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
+                     bpack + jp * Bk::NR * kc);
+      }
+      if (nth > 1) {
+#pragma omp barrier
+      }  // all of bpack is packed
+      for (i64 item = item0; item < item1; ++item) {
+        const i64 ic = item / pl.ng * pl.mc, g = item % pl.ng;
+        const i64 mc = std::min(pl.mc, M - ic);
+        const i64 jp0 = g * n_panels / pl.ng, jp1 = (g + 1) * n_panels / pl.ng;
+        pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, apack);
+        for (i64 jp = jp0; jp < jp1; ++jp) {
+          const i64 j = jc + jp * Bk::NR, n = std::min(Bk::NR, N - j);
+          const T* bias = pc == 0 && ep.bias ? ep.bias + j : nullptr;
+          for (i64 ir = 0; ir < mc; ir += Bk::MR) {
+            T* c = C + (ic + ir) * ldc + j;
+            const i64 m = std::min(Bk::MR, mc - ir);
+            const MicroTile<T> tile{c, ldc, m, n, accumulate || pc > 0, bias, last, kact,
+                                    T(ep.act.alpha)};
+            kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kc, tile);
+            if (post && last) {
+              for (i64 r = 0; r < m; ++r) {
+                if (ep.act.kind == Act::Sigmoid)
+                  vsigmoid(c + r * ldc, n);
+                else
+                  vtanh(c + r * ldc, n);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gemm_detail
+
+template <class T>
+void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
+          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep) {
+  using namespace gemm_detail;
+  using Bk = Blocking<T>;
+  assert(ep.act.kind != Act::Softmax);
+  if (M <= 0 || N <= 0) return;
+  int threads = threads_for(2 * M * N * K);
+  const Plan pl = plan<T>(M, N, threads);
+  threads = int(std::min<i64>(threads, pl.mb * pl.ng));
+  const i64 kc = std::max<i64>(1, ceil_div(K, std::max<i64>(1, ceil_div(K, Bk::KC))));
+  const i64 b_size = kc * round_up(std::min(N, Bk::NC), Bk::NR), a_size = round_up(pl.mc * kc, 16);
+  T* bpack = workspace<T>(b_size + threads * a_size);
+  if (threads == 1) {
+    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack, bpack + b_size, 0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    // The team may be smaller than asked (e.g. nested in a caller's region): split by its size.
+    const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
+    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack,
+        bpack + b_size + tid * a_size, tid, nth);
+  }
+}
+
+const char* gemm_isa() { return gemm_detail::kernels().isa; }
+
+template void gemm<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64, float*,
+                          i64, bool, const GemmEpilogue<float>&);
+template void gemm<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
+                           double*, i64, bool, const GemmEpilogue<double>&);
+
+}  // namespace fastmlp

@@ -1,0 +1,29 @@
+// C = act((accumulate ? C : 0) + A B + bias) for row-major C, with A and B given by general
+// strides so that the transposed products of backprop (X^T dZ, dZ W^T) need no materialised
+// transpose:
+//   A(i, p) = A[i * rsa + p * csa]   (M x K)
+//   B(p, j) = B[p * rsb + j * csb]   (K x N)
+// BLIS-style: packed panels, Zen 3 cache blocking, a register-tile micro-kernel for the
+// instruction set chosen at run time. The epilogue (bias, then activation) runs on the register
+// tile after its last K block. Threads split tiles of C only, never K, so every element sums its
+// products in the same order: results are bitwise identical for any thread count (on one ISA).
+#pragma once
+#include "core/activations.h"
+#include "core/common.h"
+
+namespace fastmlp {
+
+template <class T>
+struct GemmEpilogue {
+  const T* bias = nullptr;  // length N, added to every row of C
+  Activation act;           // elementwise only: Softmax is the caller's (linear epilogue, then rows)
+};
+
+template <class T>
+void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
+          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep = {});
+
+// The micro-kernels' instruction set: "avx2+fma" or "generic".
+const char* gemm_isa();
+
+}  // namespace fastmlp

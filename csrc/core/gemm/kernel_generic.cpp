@@ -1,0 +1,61 @@
+// Portable micro-kernels with the same tile shapes as the AVX2 ones, written so the compiler can
+// vectorise the j loops for whatever the baseline target is (SSE2, NEON). The accumulators start
+// from C (or the bias) and add the products in K order, one rounding each: the plain sequential
+// dot product, the reference the AVX2 path is tested against.
+#include <cmath>
+
+#include "core/gemm/kernels.h"
+#include "core/simd/scalar_math.h"
+
+namespace fastmlp::gemm_detail {
+namespace {
+
+// Same results as activation_forward, including NaN handling. Sigmoid and tanh are evaluated in
+// double: float results then carry one rounding (float tanhf and the float sigmoid reach 2.3 ulp).
+template <class T>
+T activate(T v, Act act, T alpha) {
+  switch (act) {
+    case Act::Sigmoid:
+      return T(simd::stable_sigmoid(double(v)));
+    case Act::Tanh:
+      return T(std::tanh(double(v)));
+    case Act::Relu:
+      return v > T(0) ? v : T(0);
+    case Act::LeakyRelu:
+      return v > T(0) ? v : alpha * v;
+    case Act::Step:
+      return v > T(0) ? T(1) : T(0);
+    case Act::Linear:
+    case Act::Softmax:  // never fused (whole rows): the caller passes a linear epilogue
+      return v;
+  }
+  return v;
+}
+
+// One row of the tile at a time: its NR accumulators fit in registers on SSE2/NEON (an MR x NR
+// array does not, and then lives in memory); the B micro-panel is re-read from L1 per row.
+template <class T>
+void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
+  constexpr i64 MR = Blocking<T>::MR, NR = Blocking<T>::NR;
+  for (i64 i = 0; i < t.m; ++i) {
+    T* c = t.c + i * t.ldc;
+    T acc[NR] = {};
+    if (t.load_c)
+      for (i64 j = 0; j < t.n; ++j) acc[j] = c[j];
+    if (t.bias)
+      for (i64 j = 0; j < t.n; ++j) acc[j] += t.bias[j];
+    for (i64 p = 0; p < kc; ++p) {
+      const T ai = a[p * MR + i];
+      for (i64 j = 0; j < NR; ++j) acc[j] += ai * b[p * NR + j];
+    }
+    for (i64 j = 0; j < t.n; ++j) c[j] = t.last ? activate(acc[j], t.act, t.alpha) : acc[j];
+  }
+}
+
+constexpr GemmKernels kTable = {"generic", kernel<float>, kernel<double>, true};
+
+}  // namespace
+
+const GemmKernels& generic_gemm_kernels() { return kTable; }
+
+}  // namespace fastmlp::gemm_detail

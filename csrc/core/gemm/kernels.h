@@ -1,0 +1,56 @@
+// The contract between the blocked GEMM driver and the per-ISA micro-kernels.
+//
+// This header is included by the ISA translation units (kernel_avx2.cpp is compiled with
+// -mavx2 -mfma), so it declares only plain types and constants: an inline function or template
+// instantiated there could become the copy the whole library links to and crash a CPU without
+// AVX2 (ODR). Packing (pack.cpp) and the driver (gemm.cpp) share the tile shape below, so one
+// packed layout serves every ISA.
+#pragma once
+#include "core/act.h"
+#include "core/common.h"
+
+namespace fastmlp::gemm_detail {
+
+// Register tile MR x NR and cache blocks (Zen 3, as BLIS): a KC x NR micro-panel of B stays in
+// L1, an MC x KC block of A in L2, a KC x NC panel of B in L3.
+template <class T>
+struct Blocking;
+template <>
+struct Blocking<float> {
+  static constexpr i64 MR = 6, NR = 16, MC = 144, KC = 256, NC = 4080;
+};
+template <>
+struct Blocking<double> {
+  static constexpr i64 MR = 6, NR = 8, MC = 72, KC = 256, NC = 4080;
+};
+
+// Where and how a micro-kernel stores the MR x NR product of one packed A micro-panel (MR values
+// per k) and one packed B micro-panel (NR values per k), summed over kc.
+template <class T>
+struct MicroTile {
+  T* c;          // top-left element of the tile in C
+  i64 ldc;
+  i64 m, n;      // rows and columns of the tile inside C (edge tiles are smaller than MR x NR)
+  bool load_c;   // C += product (a later K block, or accumulate) instead of C = product
+  const T* bias; // first K block only: n values (this tile's columns) added too; else null
+  bool last;     // last K block: apply act while the tile is in registers
+  Act act;       // elementwise activation; never Softmax
+  T alpha;       // leaky_relu slope
+};
+
+using SgemmKernel = void (*)(i64 kc, const float* a, const float* b, const MicroTile<float>& t);
+using DgemmKernel = void (*)(i64 kc, const double* a, const double* b, const MicroTile<double>& t);
+
+struct GemmKernels {
+  const char* isa;
+  SgemmKernel sgemm;
+  DgemmKernel dgemm;
+  bool dgemm_exp;  // the double kernel applies sigmoid/tanh itself; else the driver does after it
+};
+
+const GemmKernels& generic_gemm_kernels();
+#if defined(FASTMLP_HAVE_AVX2)
+const GemmKernels& avx2_gemm_kernels();
+#endif
+
+}  // namespace fastmlp::gemm_detail

@@ -1,0 +1,55 @@
+"""Fits the polynomial coefficients of csrc/core/simd/vmath_avx2.h (near-minimax, float64).
+
+exp:  e^r = 1 + r + r^2 q(r)        on |r| <= ln2/2, q of degree 4 (relative error of e^r weighted)
+tanh: tanh x = x + x^3 p(x^2)        on |x| <= 0.625, p of degree 6 (relative error of tanh weighted)
+
+Least squares on a dense grid, then Lawson's iteration (reweighting by the error) towards minimax;
+coefficients are rounded to float32 before the error is reported. Run: python csrc/core/simd/fit_vmath.py"""
+import mpmath
+import numpy as np
+
+mpmath.mp.dps = 40
+
+
+def lawson(basis, target, weight, iters=60):
+    """Minimise max |weight * (basis @ c - target)| by iteratively reweighted least squares."""
+    w = np.ones_like(target)
+    for _ in range(iters):
+        sw = np.sqrt(w) * weight
+        c, *_ = np.linalg.lstsq(basis * sw[:, None], target * sw, rcond=None)
+        err = np.abs(weight * (basis @ c - target))
+        w = w * err
+        w /= w.sum()
+    return c
+
+
+def fit_exp():
+    h = float(mpmath.log(2) / 2)
+    r = np.cos(np.linspace(0, np.pi, 4001)) * h
+    r = r[np.abs(r) > 1e-6]
+    q = np.array([float((mpmath.exp(mpmath.mpf(x)) - 1 - x) / mpmath.mpf(x) ** 2) for x in r])
+    e = np.exp(r)
+    basis = np.vander(r, 5, increasing=True)
+    c = lawson(basis, q, r * r / e).astype(np.float32)
+    approx = 1 + r + r * r * (np.vander(r, 5, increasing=True) @ c.astype(np.float64))
+    return c, np.max(np.abs(approx / e - 1))
+
+
+def fit_tanh(t=0.625, degree=6):
+    x = (np.cos(np.linspace(0, np.pi, 4001)) + 1) / 2 * t
+    x = x[x > 1e-4]
+    u = x * x
+    p = np.array([float((mpmath.tanh(mpmath.mpf(v)) - v) / mpmath.mpf(v) ** 3) for v in x])
+    th = np.tanh(x)
+    basis = np.vander(u, degree + 1, increasing=True)
+    c = lawson(basis, p, x ** 3 / th).astype(np.float32)
+    approx = x + x ** 3 * (basis @ c.astype(np.float64))
+    return c, np.max(np.abs(approx / th - 1))
+
+
+if __name__ == "__main__":
+    ulp = 2.0 ** -23
+    for name, (c, err) in (("exp q(r)", fit_exp()), ("tanh p(u)", fit_tanh())):
+        print(f"{name}: max relative error {err:.3g} ({err / ulp:.3f} float32 ulp at 1.0)")
+        for i, v in enumerate(c):
+            print(f"  c{i} = {np.format_float_scientific(v, unique=True)}f  ({float(v).hex()})")

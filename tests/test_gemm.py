@@ -1,0 +1,149 @@
+"""The packed GEMM against float64 NumPy: every transpose layout, edge tiles, block boundaries,
+K = 0, accumulate, every epilogue activation, thread-count determinism, and both ISA paths."""
+import numpy as np
+import pytest
+
+from _isa import cpu_has_avx2_fma, forced_generic, run_generic
+
+fm = pytest.importorskip("fastmlp")
+core = fm._core
+
+# Blocking (csrc/core/gemm/kernels.h): MR=6, NR=16 (float) / 8 (double), MC=144 / 72, KC=256,
+# NC=4080. Shapes cover 1, primes, tiles smaller than MR x NR, and crossing every block boundary.
+SHAPES = [(1, 1, 1), (1, 1, 0), (3, 5, 0), (1, 17, 1), (17, 1, 3), (2, 3, 5), (5, 7, 11),
+          (6, 16, 8), (7, 17, 13), (11, 9, 1), (13, 31, 29), (37, 53, 300), (64, 128, 784),
+          (145, 33, 257), (73, 41, 513), (150, 4097, 5), (12, 4081, 2)]
+TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
+ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "step"]
+RTOL = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+def reference_act(z, act, alpha):
+    if act == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if act == "tanh":
+        return np.tanh(z)
+    if act == "relu":
+        return np.where(z > 0, z, 0.0)
+    if act == "leaky_relu":
+        return np.where(z > 0, z, alpha * z)
+    if act == "step":
+        return np.where(z > 0, 1.0, 0.0)
+    return z
+
+
+def check(M, N, K, dtype, trans_a=False, trans_b=False, act="linear", bias=True, accumulate=False,
+          alpha=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((M, K)).astype(dtype)
+    B = rng.standard_normal((K, N)).astype(dtype)
+    b = rng.standard_normal(N).astype(dtype) if bias else None
+    C0 = rng.standard_normal((M, N)).astype(dtype)
+    C = C0.copy()
+    core._gemm(np.ascontiguousarray(A.T) if trans_a else A, np.ascontiguousarray(B.T) if trans_b else B,
+               trans_a, trans_b, b, act, alpha, accumulate, C)
+    A64, B64 = A.astype(np.float64), B.astype(np.float64)
+    z = A64 @ B64
+    scale = np.abs(A64) @ np.abs(B64)
+    if accumulate:
+        z += C0
+        scale += np.abs(C0)
+    if bias:
+        z += b
+        scale += np.abs(b)
+    tol = RTOL[dtype] * (scale + 1)
+    ref = reference_act(z, act, alpha)
+    err = np.abs(C - ref)
+    if act == "step":  # a pre-activation within rounding of 0 may land on either side
+        err = np.where(np.abs(z) <= tol, 0.0, err)
+    assert C.dtype == dtype
+    assert np.all(err <= tol), f"max error {err.max():.3g}, tolerance {tol.min():.3g}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans", TRANSPOSES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_layouts_and_shapes(shape, trans, dtype):
+    check(*shape, dtype, *trans)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("act", ACTIVATIONS)
+@pytest.mark.parametrize("shape", [(7, 17, 13), (145, 33, 257), (13, 5, 0)])
+def test_epilogue_activations(shape, act, dtype):
+    check(*shape, dtype, act=act)
+    check(*shape, dtype, act=act, bias=False, trans_a=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1, 1), (7, 17, 13), (145, 33, 600), (5, 9, 0)])
+def test_accumulate(shape, dtype):
+    check(*shape, dtype, accumulate=True, bias=False)
+    check(*shape, dtype, accumulate=True, act="tanh", trans_b=True)
+
+
+def test_leaky_relu_alpha_is_used():
+    check(9, 20, 7, np.float32, act="leaky_relu", alpha=0.3)
+    check(9, 20, 7, np.float64, act="leaky_relu", alpha=2.5)
+
+
+def test_softmax_is_not_an_epilogue():
+    with pytest.raises(ValueError):
+        core._gemm(np.ones((2, 2)), np.ones((2, 2)), False, False, None, "softmax", 0.0, False,
+                   np.zeros((2, 2)))
+
+
+def test_saturation_and_nan_in_epilogue():
+    A = np.array([[1.0], [1.0], [1.0], [1.0]], np.float32)
+    B = np.array([[1e4, -1e4, np.nan, 0.0]], np.float32)
+    for act, expected in [("sigmoid", [1, 0, np.nan, 0.5]), ("tanh", [1, -1, np.nan, 0]),
+                          ("linear", [1e4, -1e4, np.nan, 0])]:
+        C = np.empty((4, 4), np.float32)
+        core._gemm(A, B, False, False, None, act, 0.0, False, C)
+        np.testing.assert_array_equal(C, np.tile(np.array(expected, np.float32), (4, 1)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans", TRANSPOSES)
+@pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784)])
+def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):
+    M, N, K = shape
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((K, M) if trans[0] else (M, K)).astype(dtype)
+    B = rng.standard_normal((N, K) if trans[1] else (K, N)).astype(dtype)
+    b = rng.standard_normal(N).astype(dtype)
+    out = []
+    for threads in (1, 2):
+        fm.set_num_threads(threads)
+        C = np.zeros((M, N), dtype)
+        core._gemm(A, B, *trans, b, "tanh", 0.0, False, C)
+        out.append(C)
+    assert np.array_equal(out[0], out[1])
+
+
+def test_reported_isa_is_the_dispatched_one():
+    isa = core._gemm_isa()
+    assert isa == core.build_info()["simd"]
+    if forced_generic():
+        assert isa == "generic"
+    elif cpu_has_avx2_fma():
+        assert isa == "avx2+fma"
+
+
+@pytest.mark.skipif(forced_generic(), reason="already running on the portable kernels")
+@pytest.mark.skipif(not cpu_has_avx2_fma(), reason="the portable kernels are the default here")
+def test_portable_path_passes_the_same_tests():
+    proc = run_generic("tests/test_gemm.py", "tests/test_vmath.py")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout
+
+
+def test_forced_generic_is_reported_by_show_config():
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, FASTMLP_ISA="generic", SKBUILD_EDITABLE_VERBOSE="0")
+    code = "import fastmlp as fm; fm.show_config(); print('gemm', fm._core._gemm_isa())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300).stdout
+    assert "SIMD:     generic" in out and "gemm generic" in out
