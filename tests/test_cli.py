@@ -190,3 +190,13 @@ def test_bad_files_and_arguments_exit_2_with_one_line(bad_files, args, message):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_a_diverging_run_ends_with_one_line_and_exit_1(bad_files):
+    folder, _ = bad_files
+    write_csv(folder / "big.csv", ["a", "b", "y"], [[i, -i, 1e6 * i] for i in range(30)])
+    result = run("train", "big.csv", "--target", "y", "--scale", "none", "--optimizer", "sgd",
+                 "--lr", "10", "--verbose", "0", cwd=folder)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "training diverged" in lines[0], result.stderr

@@ -1,6 +1,7 @@
 """The `fastmlp` command: train, predict, demo, info. One function per subcommand.
 
-Bad files and arguments end with one line on stderr and exit code 2, never a traceback."""
+Bad files and arguments end with one line on stderr and exit code 2, never a traceback; a
+diverged training run ends the same way with exit code 1."""
 import argparse
 import csv
 import math
@@ -12,7 +13,7 @@ import numpy as np
 
 from . import io as fio
 
-EXIT_USAGE = 2
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -350,6 +351,9 @@ def main(argv=None):
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"fastmlp {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except FloatingPointError as exc:  # fm.DivergenceError: the data and options were fine
+        print(f"fastmlp {args.command}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("fastmlp: interrupted", file=sys.stderr)
         return 130
