@@ -54,6 +54,22 @@ struct Diverged : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+OptimizerConfig optimizer_config(const std::string& name, double lr, double momentum, bool nesterov,
+                                 double weight_decay, double beta1, double beta2, double rho,
+                                 double eps) {
+  OptimizerConfig c;
+  c.kind = enum_from_name<OptKind>(kOptimizerNames, name, "optimizer");
+  c.lr = lr;
+  c.momentum = momentum;
+  c.nesterov = nesterov;
+  c.weight_decay = weight_decay;
+  c.beta1 = beta1;
+  c.beta2 = beta2;
+  c.rho = rho;
+  c.eps = eps;
+  return c;
+}
+
 template <class T>
 using CArray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
@@ -118,16 +134,8 @@ class PyNetwork {
 
   void set_optimizer(const std::string& name, double lr, double momentum, bool nesterov,
                      double weight_decay, double beta1, double beta2, double rho, double eps) {
-    OptimizerConfig c;
-    c.kind = enum_from_name<OptKind>(kOptimizerNames, name, "optimizer");
-    c.lr = lr;
-    c.momentum = momentum;
-    c.nesterov = nesterov;
-    c.weight_decay = weight_decay;
-    c.beta1 = beta1;
-    c.beta2 = beta2;
-    c.rho = rho;
-    c.eps = eps;
+    const OptimizerConfig c =
+        optimizer_config(name, lr, momentum, nesterov, weight_decay, beta1, beta2, rho, eps);
     std::lock_guard<std::mutex> lock(mutex_);
     net_.set_optimizer(c);
   }
@@ -413,6 +421,33 @@ void bind_fills(py::module_& m) {
   }, py::arg("out").noconvert(), py::arg("mean"), py::arg("std"), py::arg("seed"), py::arg("stream"));
 }
 
+// The fused update on a caller's float64 vector, for small problems driven from Python
+// (fastmlp.optimizers.minimize): params and state are updated in place.
+void bind_optimizer_step(py::module_& m) {
+  using Vec = py::array_t<double, py::array::c_style>;
+  m.def("optimizer_step", [](Vec params, Vec grads, Vec state, i64 t, const std::string& name,
+                             double lr, double momentum, bool nesterov, double weight_decay,
+                             double beta1, double beta2, double rho, double eps) {
+    const OptimizerConfig c =
+        optimizer_config(name, lr, momentum, nesterov, weight_decay, beta1, beta2, rho, eps);
+    const i64 n = i64(params.size());
+    const i64 n_state = optimizer_state_slots(c) * n;
+    if (params.ndim() != 1 || grads.ndim() != 1 || state.ndim() != 1)
+      throw std::invalid_argument("params, grads and state must be 1-D arrays");
+    if (i64(grads.size()) != n || i64(state.size()) != n_state)
+      throw std::invalid_argument("grads must have " + std::to_string(n) + " values and state " +
+                                  std::to_string(n_state) + " for this optimizer; got " +
+                                  std::to_string(grads.size()) + " and " +
+                                  std::to_string(state.size()));
+    if (!params.writeable() || !state.writeable())
+      throw std::invalid_argument("params and state must be writeable");
+    if (t < 1) throw std::invalid_argument("t must be the 1-based step number; got " + std::to_string(t));
+    optimizer_step<double>(c, t, params.mutable_data(), grads.data(), state.mutable_data(), n);
+  }, py::arg("params").noconvert(), py::arg("grads"), py::arg("state").noconvert(), py::arg("t"),
+     py::arg("name"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"),
+     py::arg("weight_decay"), py::arg("beta1"), py::arg("beta2"), py::arg("rho"), py::arg("eps"));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -421,6 +456,7 @@ PYBIND11_MODULE(_core, m) {
   bind_network<double>(m, "Network64");
   bind_fills<float>(m);
   bind_fills<double>(m);
+  bind_optimizer_step(m);
 
   py::register_exception<Diverged>(m, "DivergenceError", PyExc_FloatingPointError);
   m.attr("ACTIVATIONS") = names_tuple(kActivationNames);

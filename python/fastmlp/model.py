@@ -32,6 +32,9 @@ class Sequential:
         self._epochs_done = 0  # keys each epoch's shuffle, so a second fit continues the sequence
         self.history = None
         self.stop_training = False
+        # A fastmlp.io.Preprocessing (feature names, scaler, class labels) saved with the model;
+        # the command line sets it so that `fastmlp predict` takes raw rows.
+        self.preprocessing = None
         for layer in layers or []:
             self.add(layer)
 

@@ -1,6 +1,8 @@
 """Optimizers: hyperparameter holders for the core's fused update, one pass over all parameters
 per step. Each follows torch.optim's documented update rule exactly (g gradient, p parameter,
 t the 1-based step), with PyTorch's defaults."""
+import numpy as np
+
 from ._validation import check_float, resolve
 
 
@@ -131,3 +133,34 @@ def get(identifier):
     if not isinstance(opt, Optimizer):
         raise TypeError(f"optimizer must be a name or a fastmlp.optimizers.Optimizer; got {identifier!r}")
     return opt
+
+
+def minimize(grad_fn, x0, optimizer, steps):
+    """Run `optimizer`'s fused core update (the one fit uses) on a small float64 vector whose
+    gradient comes from Python: x_{t} = update(x_{t-1}, grad_fn(x_{t-1})) for t = 1..steps.
+
+    For pictures of optimizers on test functions (e.g. the 2-D paths in
+    examples/compare_optimizers.py). Returns the path, an array of shape (steps + 1, len(x0))
+    starting with x0; stops early, with a shorter path, once x or the gradient is not finite."""
+    from . import _core
+    from ._validation import check_int
+
+    optimizer = get(optimizer)
+    steps = check_int(steps, "steps", 0)
+    x = np.array(x0, dtype=np.float64).reshape(-1)
+    if x.size == 0 or not np.isfinite(x).all():
+        raise ValueError(f"x0 must be a non-empty vector of finite numbers; got {x0!r}")
+    args = optimizer._core_args()
+    state = np.zeros(_core.optimizer_state_slots(args["name"], args["momentum"]) * x.size)
+    path = [x.copy()]
+    for t in range(1, steps + 1):
+        g = np.asarray(grad_fn(x.copy()), dtype=np.float64).reshape(-1)
+        if g.shape != x.shape:
+            raise ValueError(f"grad_fn must return {x.size} values; got shape {g.shape}")
+        if not np.isfinite(g).all():
+            break
+        _core.optimizer_step(x, g, state, t, **args)
+        if not np.isfinite(x).all():
+            break
+        path.append(x.copy())
+    return np.array(path)

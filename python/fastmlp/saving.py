@@ -3,7 +3,8 @@
 - header.npy: uint8 bytes of a UTF-8 JSON object: {"format": "fastmlp", "version": 1, "dtype",
   "input_dim", "seed", "layers": [layer configs], "compile": null or {loss, from_logits,
   optimizer: {class, hyperparameters}, metrics, clip_norm, clip_value}, "iterations",
-  "epochs_done"}
+  "epochs_done", and optionally "preprocessing": the feature names, scaler and class labels
+  the command line trains with (fastmlp.io.Preprocessing; absent when model.preprocessing is None)}
 - params.npy: the flat arena of trainable weights (in get_weights order, flattened)
 - state.npy: the flat arena of non-trainable weights (BatchNorm's moving statistics)
 - optimizer_state.npy: the optimizer's flat state (momenta, moments), empty when not compiled
@@ -32,6 +33,8 @@ def model_to_bytes(model):
         "seed": model.seed, "name": model.name, "layers": [layer.get_config() for layer in model.layers],
         "compile": None, "iterations": int(model.iterations), "epochs_done": int(model._epochs_done),
     }
+    if model.preprocessing is not None:
+        header["preprocessing"] = model.preprocessing.to_json()
     state = np.zeros(0, model.dtype)
     if model.loss is not None:
         opt = model.optimizer
@@ -123,6 +126,7 @@ def _weight_counts(model):
 
 def model_from_bytes(data):
     from . import optimizers
+    from .io import Preprocessing
     from .layers import from_config
     from .model import Sequential
 
@@ -162,6 +166,9 @@ def model_from_bytes(data):
                                            for n, k in compiled["metrics"]],
                                   clip_norm=compiled["clip_norm"], clip_value=compiled["clip_value"])
                 iterations, epochs_done = header["iterations"], header["epochs_done"]
+                if header.get("preprocessing") is not None:
+                    model.preprocessing = Preprocessing.from_json(header["preprocessing"], model.input_dim,
+                                                                  model.output_dim)
             except (KeyError, TypeError) as exc:
                 raise ValueError(f"model file header is malformed: {exc!r}") from None
             model.output_dim  # residual widths, before any size is computed from them
