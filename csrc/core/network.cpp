@@ -47,6 +47,7 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
       case LayerKind::ResidualEnd: {
         if (open_blocks.empty()) throw std::invalid_argument("residual end without a begin");
         layer.partner = open_blocks.back();
+        layers_[size_t(layer.partner)].partner = i64(layers_.size());  // the begin knows its end
         open_blocks.pop_back();
         const i64 width = layers_[size_t(layer.partner)].in;
         if (width != in)
@@ -148,13 +149,11 @@ void Network<T>::forward_folded(size_t l, size_t count, const T* input, i64 rows
   const T* var = mean + out;
   T* Wf = folded_.data();
   T* bf = Wf + in * out;
-  for (i64 j = 0; j < out; ++j) {
-    const T s = gamma[j] / std::sqrt(var[j] + T(bn.spec.eps));
-    bf[j] = (dense.spec.use_bias ? W[in * out + j] : T(0)) * s + beta[j] - mean[j] * s;
-  }
+  for (i64 j = 0; j < out; ++j) bf[j] = gamma[j] / std::sqrt(var[j] + T(bn.spec.eps));  // s, for now
   for (i64 i = 0; i < in; ++i)
-    for (i64 j = 0; j < out; ++j)
-      Wf[i * out + j] = W[i * out + j] * (gamma[j] / std::sqrt(var[j] + T(bn.spec.eps)));
+    for (i64 j = 0; j < out; ++j) Wf[i * out + j] = W[i * out + j] * bf[j];
+  for (i64 j = 0; j < out; ++j)
+    bf[j] = (dense.spec.use_bias ? W[in * out + j] : T(0)) * bf[j] + beta[j] - mean[j] * bf[j];
   const size_t last = l + count - 1;
   T* y = buffers_[last].data();
   dense_forward(y, static_cast<T*>(nullptr), input, Wf, bf, rows, in, out,
@@ -280,9 +279,7 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
       case LayerKind::ResidualBegin: {
         if (need_dx) {
           // The end's gradient reaches the begin's input directly, and through the block.
-          const T* skip = nullptr;
-          for (size_t e = li + 1; e < layers_.size(); ++e)
-            if (layers_[e].partner == l) skip = skip_[e].data();
+          const T* skip = skip_[size_t(layer.partner)].data();
           for (i64 i = 0; i < n; ++i) delta[i] += skip[i];
         }
         dX = nullptr;

@@ -56,7 +56,7 @@ class Network {
     i64 param_offset = 0, param_count = 0;
     // Non-trainable weights in the state arena: BatchNorm moving mean then moving variance.
     i64 state_offset = 0, state_count = 0;
-    i64 partner = -1;  // ResidualEnd: index of its ResidualBegin
+    i64 partner = -1;  // ResidualEnd: index of its ResidualBegin; ResidualBegin: of its end
     bool has_params() const { return param_count > 0; }
   };
 
