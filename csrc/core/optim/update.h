@@ -1,0 +1,82 @@
+// The element loops of every update rule, written once and compiled once per instruction set
+// (update_generic.cpp, update_avx2.cpp). Internal linkage on purpose: each including translation
+// unit gets its own copy, so the AVX2 copy can never be the one a generic caller links to.
+// The AVX2 file is built with -ffp-contract=off, so both copies round identically.
+#pragma once
+#include <cmath>
+
+#include "core/optim/kernels.h"
+
+namespace fastmlp::optim_detail {
+namespace {
+
+template <class T>
+void update(const Update<T>& u, T* p, const T* g, T* s0, T* s1, i64 n) {
+  const T lr = u.lr, wd = u.wd, mu = u.mu, eps = u.eps;
+  switch (u.rule) {
+    case Rule::SGD:
+#pragma omp simd
+      for (i64 i = 0; i < n; ++i) p[i] -= lr * (g[i] + wd * p[i]);
+      return;
+    case Rule::SGDMomentum:
+#pragma omp simd
+      for (i64 i = 0; i < n; ++i) {
+        s0[i] = mu * s0[i] + (g[i] + wd * p[i]);
+        p[i] -= lr * s0[i];
+      }
+      return;
+    case Rule::SGDNesterov:
+#pragma omp simd
+      for (i64 i = 0; i < n; ++i) {
+        const T gi = g[i] + wd * p[i];
+        s0[i] = mu * s0[i] + gi;
+        p[i] -= lr * (gi + mu * s0[i]);
+      }
+      return;
+    case Rule::Adagrad:
+#pragma omp simd
+      for (i64 i = 0; i < n; ++i) {
+        const T gi = g[i] + wd * p[i];
+        s0[i] += gi * gi;
+        p[i] -= lr * gi / (std::sqrt(s0[i]) + eps);
+      }
+      return;
+    case Rule::RMSprop:
+    case Rule::RMSpropMomentum: {
+      const T rho = u.rho, one_minus_rho = u.one_minus_rho;
+      if (u.rule == Rule::RMSprop) {
+#pragma omp simd
+        for (i64 i = 0; i < n; ++i) {
+          const T gi = g[i] + wd * p[i];
+          s0[i] = rho * s0[i] + one_minus_rho * gi * gi;
+          p[i] -= lr * gi / (std::sqrt(s0[i]) + eps);
+        }
+      } else {
+#pragma omp simd
+        for (i64 i = 0; i < n; ++i) {
+          const T gi = g[i] + wd * p[i];
+          s0[i] = rho * s0[i] + one_minus_rho * gi * gi;
+          s1[i] = mu * s1[i] + gi / (std::sqrt(s0[i]) + eps);
+          p[i] -= lr * s1[i];
+        }
+      }
+      return;
+    }
+    case Rule::Adam: {
+      const T decay = u.decay, b1 = u.one_minus_b1, beta2 = u.beta2, b2 = u.one_minus_b2;
+      const T step_size = u.step_size, bc2_sqrt = u.bc2_sqrt;
+#pragma omp simd
+      for (i64 i = 0; i < n; ++i) {
+        const T pi = p[i] * decay;
+        const T gi = g[i] + wd * pi;
+        s0[i] += b1 * (gi - s0[i]);
+        s1[i] = beta2 * s1[i] + b2 * gi * gi;
+        p[i] = pi - step_size * (s0[i] / (std::sqrt(s1[i]) / bc2_sqrt + eps));
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fastmlp::optim_detail

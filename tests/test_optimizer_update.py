@@ -1,0 +1,94 @@
+"""The fused update over long parameter vectors: every element follows torch.optim's formula in
+torch's operation order, bit for bit, whatever the vector width (the AVX2 and portable loops,
+the tail after the last full vector) and however many threads share the range."""
+import numpy as np
+import pytest
+
+import fastmlp as fm
+from fastmlp import _core
+from _isa import cpu_has_avx2_fma, forced_generic, run_generic
+
+O = fm.optimizers
+# Odd, and long enough that Adam, Adagrad and RMSprop run on two threads.
+N = 100_003
+STEPS = 3
+
+
+def reference_step(opt, t, p, g, s0, s1):
+    """One step in NumPy, each operation in the order of the core's loop (core/optim/update.h)."""
+    lr, wd, eps = opt.lr, opt.weight_decay, getattr(opt, "eps", 0.0)
+    if isinstance(opt, O.AdamW):
+        p = p * (1.0 - opt.lr * opt.weight_decay)
+        wd = 0.0
+    g = g + wd * p
+    if isinstance(opt, O.SGD):
+        if opt.momentum:
+            s0[:] = opt.momentum * s0 + g
+            g = g + opt.momentum * s0 if opt.nesterov else s0
+        return p - lr * g
+    if isinstance(opt, O.Adagrad):
+        s0 += g * g
+        return p - lr * g / (np.sqrt(s0) + eps)
+    if isinstance(opt, O.RMSprop):
+        s0[:] = opt.rho * s0 + (1.0 - opt.rho) * g * g
+        if opt.momentum:
+            s1[:] = opt.momentum * s1 + g / (np.sqrt(s0) + eps)
+            return p - lr * s1
+        return p - lr * g / (np.sqrt(s0) + eps)
+    step_size = lr / (1.0 - opt.beta1 ** t)
+    bc2_sqrt = np.sqrt(1.0 - opt.beta2 ** t)
+    s0 += (1.0 - opt.beta1) * (g - s0)
+    s1[:] = opt.beta2 * s1 + (1.0 - opt.beta2) * g * g
+    return p - step_size * (s0 / (np.sqrt(s1) / bc2_sqrt + eps))
+
+
+OPTIMIZERS = [
+    O.SGD(lr=0.05), O.SGD(lr=0.05, momentum=0.9, weight_decay=0.01),
+    O.SGD(lr=0.05, momentum=0.9, nesterov=True), O.Adagrad(lr=0.3, weight_decay=0.01),
+    O.RMSprop(lr=0.02), O.RMSprop(lr=0.01, momentum=0.5), O.Adam(lr=0.1, weight_decay=0.05),
+    O.AdamW(lr=0.1, weight_decay=0.1),
+]
+
+
+def core_path(opt, p, grads):
+    args = opt._core_args()
+    state = np.zeros(N * 2)
+    core_state = state[:_slots(opt) * N].copy()
+    for t, g in enumerate(grads, start=1):
+        _core.optimizer_step(p, g, core_state, t, **args)
+    return p
+
+
+def _slots(opt):
+    if isinstance(opt, O.SGD):
+        return 1 if opt.momentum else 0
+    if isinstance(opt, O.RMSprop):
+        return 2 if opt.momentum else 1
+    return 1 if isinstance(opt, O.Adagrad) else 2
+
+
+@pytest.fixture(scope="module")
+def problem():
+    rng = np.random.default_rng(5)
+    return rng.normal(size=N), [rng.normal(size=N) for _ in range(STEPS)]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("opt", OPTIMIZERS, ids=repr)
+def test_update_equals_the_formula_bit_for_bit(problem, opt, threads, restore_threads):
+    fm.set_num_threads(threads)
+    p0, grads = problem
+    ours = core_path(opt, p0.copy(), grads)
+    p, s0, s1 = p0.copy(), np.zeros(N), np.zeros(N)
+    for t, g in enumerate(grads, start=1):
+        p = reference_step(opt, t, p, g, s0, s1)
+    mismatched = np.flatnonzero(ours != p)
+    assert mismatched.size == 0, f"{mismatched.size} elements differ, first at {mismatched[:5]}"
+
+
+@pytest.mark.skipif(forced_generic(), reason="already running on the portable kernels")
+@pytest.mark.skipif(not cpu_has_avx2_fma(), reason="the portable kernels are the default here")
+def test_portable_update_passes_the_same_tests():
+    proc = run_generic("tests/test_optimizer_update.py")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout
