@@ -1,8 +1,8 @@
 """Training throughput and peak memory of fastmlp, PyTorch and scikit-learn on the configurations
-of configs.py.
+of configs.py, and the fit time of fastmlp.sklearn's estimators against sklearn.neural_network's.
 
     python bench/compare.py [--configs a,b] [--repeats 5] [--threads N] [--quick]
-                            [--out bench/RESULTS.md] [--json results.json]
+                            [--no-estimators] [--out bench/RESULTS.md] [--json results.json]
 
 Prints a markdown report (machine, tables, method); --out also writes it to a file, replacing it,
 and --json writes the same results as JSON. Progress goes to stderr.
@@ -20,10 +20,12 @@ import time
 import numpy as np
 
 from configs import BY_NAME, CONFIGS
+from estimators import ESTIMATORS, PROBLEMS, estimator_fitter
 from memory import ProbeError, fastmlp_expected_bytes, measure_peak
 from runners import SKLEARN_CAVEATS, TRAINERS, Unsupported, set_threads
 
 LIBRARIES = tuple(TRAINERS)  # table column order
+ESTIMATOR_COLUMNS = tuple(ESTIMATORS)
 QUICK_FRACTION = 1 / 8
 # Above this (max - min) / median a median is flagged: the machine's load changed during the runs.
 NOISY_SPREAD = 0.5
@@ -39,7 +41,11 @@ def parse_args(argv):
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                         help="threads for every library (default: the CPUs this process may use)")
     parser.add_argument("--quick", action="store_true",
-                        help=f"smoke run: one epoch over {QUICK_FRACTION:.3g} of each config's rows")
+                        help=f"smoke run: one epoch over {QUICK_FRACTION:.3g} of each config's "
+                        f"rows, {QUICK_FRACTION:.3g} of each estimator fit's epochs")
+    parser.add_argument("--estimators", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time fastmlp.sklearn against sklearn.neural_network "
+                        "(default: on)")
     parser.add_argument("--out", help="also write the report to this markdown file")
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)
@@ -50,8 +56,10 @@ def parse_args(argv):
         args.configs = [BY_NAME[name] for name in args.configs.split(",")]
     else:
         args.configs = list(CONFIGS)
+    args.problems = list(PROBLEMS) if args.estimators else []
     if args.quick:
         args.configs = [config.scaled(QUICK_FRACTION) for config in args.configs]
+        args.problems = [problem.scaled(QUICK_FRACTION) for problem in args.problems]
     args.repeats = args.repeats or (2 if args.quick else 5)
     if args.repeats < 1 or args.threads < 1:
         parser.error("--repeats and --threads must be >= 1")
@@ -132,6 +140,22 @@ def measure_config(config, repeats, threads, log):
         "ratios": {f"fastmlp/{other}": speedup(rates.get("fastmlp"), rates.get(other))
                    for other in LIBRARIES if other != "fastmlp"},
         "sklearn_caveat": SKLEARN_CAVEATS.get(config.loss) if "sklearn" in libraries else None,
+    }
+
+
+def measure_estimators(problem, repeats, log):
+    """Fit times of every estimator column on one problem, and scikit-learn's time over each
+    fastmlp column's."""
+    X, y = problem.load()
+    fits = {column: estimator_fitter(column, problem, X, y) for column in ESTIMATOR_COLUMNS}
+    columns = {column: timing(runs)
+               for column, runs in interleave(fits, problem.epochs, repeats, log).items()}
+    sklearn_seconds = columns["sklearn"]["median_seconds"]
+    return {
+        "problem": problem.describe(X, y), "name": problem.name, "epochs": problem.epochs,
+        "hidden_layer_sizes": list(problem.hidden_layer_sizes), "estimators": columns,
+        "ratios": {f"sklearn/{column}": sklearn_seconds / columns[column]["median_seconds"]
+                   for column in ESTIMATOR_COLUMNS if column != "sklearn"},
     }
 
 
@@ -258,8 +282,23 @@ def memory_table(configs):
     return rows
 
 
-def notes(configs):
+def estimator_table(problems):
+    fastmlp_columns = [column for column in ESTIMATOR_COLUMNS if column != "sklearn"]
+    rows = ["| problem | sklearn | " + " | ".join(f"{column} | sklearn / {column}"
+                                                  for column in fastmlp_columns) + " |",
+            "|---|---:|" + "---:|---:|" * len(fastmlp_columns)]
+    for p in problems:
+        fits = p["estimators"]
+        cells = [f"{fits['sklearn']['median_seconds']:.3f} s{noisy(fits['sklearn'])}"]
+        cells += [f"{fits[column]['median_seconds']:.3f} s{noisy(fits[column])} | "
+                  f"{times(p['ratios'][f'sklearn/{column}'])}" for column in fastmlp_columns]
+        rows.append(f"| {p['problem']} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def notes(configs, problems):
     spreads = [entry["spread"] for c in configs for entry in c["libraries"].values()]
+    spreads += [entry["spread"] for p in problems for entry in p["estimators"].values()]
     lines = []
     if any(value > NOISY_SPREAD for value in spreads):
         lines.append(f"- (noisy): the timed runs of that cell spread by more than {NOISY_SPREAD:.0%} "
@@ -274,7 +313,7 @@ def notes(configs):
     return lines
 
 
-def method(repeats, threads):
+def method(repeats, threads, with_estimators):
     paragraphs = [(
         f"Method. All three libraries run in this one process, with {threads} threads each "
         "(fastmlp.set_num_threads, torch.set_num_threads, threadpoolctl's BLAS limit for "
@@ -313,6 +352,19 @@ def method(repeats, threads):
         "(at most ~4 MiB), allocator rounding and page granularity (4 KiB). A measured fastmlp "
         "cell near it means no copy of X; one near the data's size means a copy."
     )]
+    if with_estimators:
+        paragraphs.append(
+            "Estimators: fastmlp.sklearn's MLPClassifier/MLPRegressor against "
+            "sklearn.neural_network's, in the same process and thread settings, on scikit-learn's "
+            "bundled datasets (standardised features; digits scaled to [0, 1]) and a synthetic "
+            "make_classification problem. Both get the same parameters (hidden sizes, max_iter = "
+            "n_iter_no_change = epochs, random_state; everything else at the common defaults: "
+            "adam, lr 1e-3, batch min(200, n), alpha 1e-4, relu), and every fit is checked to run "
+            "exactly those epochs. A fit builds a fresh estimator, so each time includes input "
+            "validation, target encoding and initialisation, as a user's fit does. fastmlp runs in "
+            "float64, as scikit-learn does, and with dtype=\"float32\". Each estimator fits once "
+            f"for one untimed epoch, then {repeats} timed fits, interleaved with a rotating start; "
+            "cells are median seconds and the ratio is scikit-learn's median over fastmlp's.")
     return "\n\n".join(paragraphs)
 
 
@@ -329,27 +381,34 @@ def main(argv=None):
         print(message, file=sys.stderr, flush=True)
 
     load_before = os.getloadavg()[0]
-    configs = []
+    configs, problems = [], []
     with set_threads(args.threads):
         for config in args.configs:
             log(f"{config.name}: {config.samples:,} samples per run")
             configs.append(measure_config(config, args.repeats, args.threads, log))
+        for problem in args.problems:
+            log(f"estimators, {problem.name}: {problem.epochs} epochs per fit")
+            problems.append(measure_estimators(problem, args.repeats, log))
     machine = machine_info(args.threads, load_before, os.getloadavg()[0])
-    method_text = method(args.repeats, args.threads)
+    method_text = method(args.repeats, args.threads, bool(problems))
 
+    estimator_section = (["", "## fastmlp.sklearn vs sklearn.neural_network: fit seconds (median "
+                          "of repeats), same parameters, same epochs", ""] + estimator_table(problems)
+                         if problems else [])
     report = "\n".join(
         header(machine)
         + ["", "## Configurations", ""] + config_table(configs)
         + ["", "## Throughput (median of repeats)", ""] + results_table(configs)
         + ["", "## Spread of the timed runs ((max - min) / median)", ""] + spread_table(configs)
         + ["", "## Peak memory of one training run (MiB above the data)", ""] + memory_table(configs)
-        + ["", "## Notes", ""] + notes(configs) + ["", method_text, ""])
+        + estimator_section
+        + ["", "## Notes", ""] + notes(configs, problems) + ["", method_text, ""])
     print(report)
     if args.out:
         write(args.out, report, log)
     if args.json:
         results = {"machine": machine, "repeats": args.repeats, "quick": args.quick,
-                   "configs": configs, "method": method_text}
+                   "configs": configs, "estimators": problems, "method": method_text}
         write(args.json, json.dumps(results, indent=1) + "\n", log)
 
 
