@@ -153,4 +153,21 @@ def sklearn_trainer(config, X, y, seed=0):
     return train
 
 
+def set_threads(threads, libraries=("fastmlp", "torch", "sklearn")):
+    """The same thread count for each of `libraries` (no other is imported); returns the limiter
+    that holds BLAS to it (scikit-learn's matrix products run in NumPy's BLAS)."""
+    from threadpoolctl import threadpool_limits
+
+    if "fastmlp" in libraries:
+        import fastmlp
+        fastmlp.set_num_threads(threads)
+    if "torch" in libraries:
+        try:
+            import torch
+            torch.set_num_threads(threads)
+        except ImportError:
+            pass
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 TRAINERS = {"fastmlp": fastmlp_trainer, "torch": torch_trainer, "sklearn": sklearn_trainer}

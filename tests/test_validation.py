@@ -157,3 +157,11 @@ def test_c_contiguous_input_of_the_model_dtype_is_not_copied():
     X64 = np.ones((5, 3))
     assert check_X(X64, np.float64) is X64
     assert check_X(X64, np.float32) is not X64
+
+
+def test_int64_labels_are_not_copied():
+    from fastmlp._validation import check_targets
+    loss = compiled("sparse_categorical_crossentropy", outputs=3, activation="softmax").loss
+    labels = np.array([0, 2, 1, 2], dtype=np.int64)
+    assert check_targets(labels, 4, loss, 3, np.float32) is labels
+    assert check_targets(labels.astype(np.int32), 4, loss, 3, np.float32).dtype == np.int64

@@ -78,7 +78,7 @@ def check_targets(y, n_rows, loss, n_outputs, dtype, name="y"):
             raise ValueError(f"{name} must be a 1-D array of integer class labels for {loss.name}; "
                              f"got shape {arr.shape}")
         _check_finite(arr, name)
-        labels = arr.astype(np.int64)
+        labels = arr.astype(np.int64, copy=False)
         if arr.dtype.kind == "f" and not np.array_equal(labels, arr):
             bad = int(np.flatnonzero(labels != arr)[0])
             raise ValueError(f"{name} must hold integer class labels; got {arr[bad]} at index {bad}")
