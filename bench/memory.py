@@ -102,7 +102,7 @@ def fastmlp_expected_bytes(config):
     """What fastmlp's design needs for one run of `config` beyond the data, by part, in bytes:
     the flat arenas (parameters, gradients, optimizer state, BatchNorm moving statistics), the
     per-batch buffers (every layer's output, the output logits, two backward buffers of the widest
-    layer, the gathered input and target rows) and the shuffled row order of an epoch."""
+    layer output, the gathered input and target rows) and the shuffled row order of an epoch."""
     item = 4  # float32, as runners.fastmlp_model builds it
     sizes, batch = config.layer_sizes, min(config.batch_size, config.n_rows)
     hidden = sum(sizes[1:-1])
@@ -112,7 +112,7 @@ def fastmlp_expected_bytes(config):
     optimizer_copies = 2 if config.optimizer == "adam" else int(config.momentum != 0)
     moving_statistics = 2 * hidden if batch_norm else 0
     layer_outputs = sum(sizes[1:]) + len(config.hidden_extras) * hidden
-    batch_values = batch * (layer_outputs + sizes[-1] + 2 * max(sizes) + sizes[0])
+    batch_values = batch * (layer_outputs + sizes[-1] + 2 * max(sizes[1:]) + sizes[0])
     sparse_labels = config.loss == "sparse_categorical_crossentropy"
     target_bytes = batch * (8 if sparse_labels else sizes[-1] * item)
     return {

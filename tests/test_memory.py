@@ -79,6 +79,19 @@ def test_fit_copies_X_only_to_change_its_dtype(x_dtype, model_dtype):
         assert growth > 0.9 * converted, f"the {converted / 2**20:.0f} MiB conversion went unseen"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_batch_buffers_scale_with_the_layers_not_the_input():
+    # One full batch of 2048 features into 4 units, unshuffled (no gathered copy): the backward
+    # buffers need the width of the layer outputs, never of the input, whose gradient is not used.
+    X = np.full((2**13, 2**11), 0.5, dtype=np.float32)  # 64 MiB
+    y = np.ones((len(X), 4), dtype=np.float32)
+    model = fm.Sequential([fm.layers.Dense(4)], input_dim=X.shape[1], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    growth = peak_rss_growth(lambda: model.fit(X, y, epochs=1, batch_size=len(X), shuffle=False,
+                                               verbose=0))
+    assert growth < X.nbytes / 8, f"fit's memory rose by {growth / 2**20:.0f} MiB for a 4-unit layer"
+
+
 @pytest.mark.skipif(sys.maxsize < 2**40, reason="needs a 64-bit address space")
 def test_predict_over_more_than_2_31_elements_of_a_memory_mapped_file(tmp_path):
     rows, cols = 2**27 + 3, 16  # 2^31 + 48 float32 elements, 8 GiB, sparse on disk

@@ -103,7 +103,8 @@ bool Network<T>::loss_absorbs_output_activation() const {
 template <class T>
 void Network<T>::reserve(i64 rows) {
   if (rows <= capacity_) return;
-  i64 widest = input_dim();
+  // The backward buffers hold gradients of layer outputs only: the input's is never computed.
+  i64 widest = 1;
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
     buffers_[l].resize(size_t(rows * layer.out));

@@ -131,7 +131,7 @@ class Network {
   std::vector<T> saved_state_;           // state before a training step, restored if it diverges
   std::vector<const T*> outputs_;        // per layer, the last forward's output (may alias input)
   std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
-  std::vector<T> delta_, delta_next_;    // backward ping-pong, capacity_ x widest layer
+  std::vector<T> delta_, delta_next_;    // backward ping-pong, capacity_ x widest layer output
   std::vector<double> grad_norms_;       // per layer with trainable weights
   i64 capacity_ = 0;
   LossConfig loss_;
