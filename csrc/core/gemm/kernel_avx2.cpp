@@ -30,8 +30,9 @@ struct F32 {
   static V gt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   static V band(V a, V b) { return _mm256_and_ps(a, b); }
   static V blend(V f, V t, V mask) { return _mm256_blendv_ps(f, t, mask); }
-  static V sigmoid(V v) { return simd::sigmoid_ps(v); }
-  static V tanh(V v) { return simd::tanh_ps(v); }
+  // Out of line: inlined twelve times they would make gcc keep activate() itself out of line.
+  __attribute__((noinline)) static V sigmoid(V v) { return simd::sigmoid_ps(v); }
+  __attribute__((noinline)) static V tanh(V v) { return simd::tanh_ps(v); }
 };
 
 // No vector exp for double: the driver applies sigmoid/tanh after the kernel (dgemm_exp false).
@@ -57,8 +58,11 @@ struct F64 {
 
 // Same results as activation_forward: relu and step send NaN to 0 (z > 0 ? ... : 0), leaky_relu
 // keeps it. max(z, 0) returns its second operand, 0, when z is NaN.
+// Inlined into the epilogue: as a call it would make every row spill the tile's other accumulators
+// (all ymm registers are caller-saved), which costs short-K products several percent.
 template <class S>
-typename S::V activate(typename S::V v, Act act, typename S::T alpha) {
+inline __attribute__((always_inline)) typename S::V activate(typename S::V v, Act act,
+                                                            typename S::T alpha) {
   switch (act) {
     case Act::Sigmoid:
       return S::sigmoid(v);
