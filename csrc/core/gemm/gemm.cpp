@@ -101,7 +101,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
       for (i64 jp = tid * n_panels / nth; jp < (tid + 1) * n_panels / nth; ++jp) {
         const i64 j0 = jp * Bk::NR;
         ops.pack_b(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
-                     bpack + jp * Bk::NR * kc);
+                   bpack + jp * Bk::NR * kc);
       }
       if (nth > 1) {
 #pragma omp barrier
