@@ -9,7 +9,6 @@
 #include <omp.h>
 
 #include "core/gemm/kernels.h"
-#include "core/gemm/pack.h"
 #include "core/parallel.h"
 #include "core/simd/isa.h"
 #include "core/vmath.h"
@@ -29,11 +28,11 @@ const GemmKernels& kernels() {
 }
 
 template <class T>
-auto kernel_for(const GemmKernels& k) {
+const GemmOps<T>& ops_for(const GemmKernels& k) {
   if constexpr (std::is_same_v<T, float>)
-    return k.sgemm;
+    return k.s;
   else
-    return k.dgemm;
+    return k.d;
 }
 
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
@@ -79,7 +78,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
          int tid, int nth) {
   using Bk = Blocking<T>;
   const GemmKernels& ks = kernels();
-  const auto kernel = kernel_for<T>(ks);
+  const GemmOps<T>& ops = ops_for<T>(ks);
   // Sigmoid/tanh in double have no vector kernel on AVX2: applied to the tile right after it.
   const bool post = std::is_same_v<T, double> && !ks.dgemm_exp &&
                     (ep.act.kind == Act::Sigmoid || ep.act.kind == Act::Tanh);
@@ -101,8 +100,8 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
       }  // the previous block's kernels are done with bpack
       for (i64 jp = tid * n_panels / nth; jp < (tid + 1) * n_panels / nth; ++jp) {
         const i64 j0 = jp * Bk::NR;
-        pack_b_panel(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
-                     bpack + jp * Bk::NR * kc);
+        ops.pack_b(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
+                   bpack + jp * Bk::NR * kc);
       }
       if (nth > 1) {
 #pragma omp barrier
@@ -111,7 +110,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
         const i64 ic = item / pl.ng * pl.mc, g = item % pl.ng;
         const i64 mc = std::min(pl.mc, M - ic);
         const i64 jp0 = g * n_panels / pl.ng, jp1 = (g + 1) * n_panels / pl.ng;
-        pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, apack);
+        ops.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, apack);
         for (i64 jp = jp0; jp < jp1; ++jp) {
           const i64 j = jc + jp * Bk::NR, n = std::min(Bk::NR, N - j);
           const T* bias = pc == 0 && ep.bias ? ep.bias + j : nullptr;
@@ -120,7 +119,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
             const i64 m = std::min(Bk::MR, mc - ir);
             const MicroTile<T> tile{c, ldc, m, n, accumulate || pc > 0, bias, last, kact,
                                     T(ep.act.alpha)};
-            kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kc, tile);
+            ops.kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kc, tile);
             if (post && last) {
               for (i64 r = 0; r < m; ++r) {
                 if (ep.act.kind == Act::Sigmoid)

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/gemm/kernels.h"
+#include "core/gemm/pack.h"
 #include "core/simd/scalar_math.h"
 
 namespace fastmlp::gemm_detail {
@@ -52,7 +53,10 @@ void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
   }
 }
 
-constexpr GemmKernels kTable = {"generic", kernel<float>, kernel<double>, true};
+constexpr GemmKernels kTable = {"generic",
+                                {kernel<float>, pack_a<float>, pack_b_panel<float>},
+                                {kernel<double>, pack_a<double>, pack_b_panel<double>},
+                                true};
 
 }  // namespace
 

@@ -38,13 +38,19 @@ struct MicroTile {
   T alpha;       // leaky_relu slope
 };
 
-using SgemmKernel = void (*)(i64 kc, const float* a, const float* b, const MicroTile<float>& t);
-using DgemmKernel = void (*)(i64 kc, const double* a, const double* b, const MicroTile<double>& t);
+// One precision's entry points: the micro-kernel and the packing of A blocks and B panels into
+// the layouts it reads (pack.h has the contract; an ISA may specialise the hot stride cases).
+template <class T>
+struct GemmOps {
+  void (*kernel)(i64 kc, const T* a, const T* b, const MicroTile<T>& t);
+  void (*pack_a)(i64 mc, i64 kc, const T* A, i64 rsa, i64 csa, T* out);
+  void (*pack_b)(i64 kc, i64 n, const T* B, i64 rsb, i64 csb, T* out);
+};
 
 struct GemmKernels {
   const char* isa;
-  SgemmKernel sgemm;
-  DgemmKernel dgemm;
+  GemmOps<float> s;
+  GemmOps<double> d;
   bool dgemm_exp;  // the double kernel applies sigmoid/tanh itself; else the driver does after it
 };
 

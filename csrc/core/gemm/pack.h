@@ -1,4 +1,5 @@
-// Packing of A and B into the micro-panel layouts the kernels stream through (kernels.h). The
+// Portable packing of A and B into the micro-panel layouts the kernels stream through
+// (kernels.h): the generic table's, and the AVX2 one's for edge panels and general strides. The
 // general strides absorb every transpose: A(i, p) = A[i * rsa + p * csa], B(p, j) = B[p * rsb +
 // j * csb]. Rows or columns past the matrix edge are zero so that the kernels always run full
 // MR x NR tiles.
