@@ -29,6 +29,10 @@ ESTIMATOR_COLUMNS = tuple(ESTIMATORS)
 QUICK_FRACTION = 1 / 8
 # Above this (max - min) / median a median is flagged: the machine's load changed during the runs.
 NOISY_SPREAD = 0.5
+# Idle time before every timed run. A library's worker threads keep spinning for a while after its
+# last call (OpenBLAS's for up to ~0.1 s) and take the cores from the next library's team: with no
+# pause, fastmlp's mnist-m-128 runs measured 26k samples/s after another library, 31-35k with it.
+SETTLE_SECONDS = 0.3
 MIB = 2**20
 
 
@@ -78,6 +82,7 @@ def interleave(runs, epochs, repeats, log):
     for round_index in range(repeats):
         shift = round_index % len(order)
         for name in order[shift:] + order[:shift]:
+            time.sleep(SETTLE_SECONDS)
             start = time.perf_counter()
             runs[name](epochs)
             seconds[name].append(time.perf_counter() - start)
@@ -321,8 +326,9 @@ def method(repeats, threads, with_estimators):
         "same in-memory float32 arrays (synthetic, seeded) for the same number of full epochs of "
         "shuffled mini-batches, each with its own default initialisation. Models, optimizers and "
         "targets are built before timing; each library then trains one untimed warm-up epoch, "
-        f"followed by {repeats} timed runs, interleaved across libraries with a rotating start; a "
-        "model keeps training from run to run. Each cell is the samples trained per run divided by "
+        f"followed by {repeats} timed runs, interleaved across libraries with a rotating start, "
+        f"each after {SETTLE_SECONDS} s idle so that the previous library's spinning worker "
+        "threads are asleep; a model keeps training from run to run. Each cell is the samples trained per run divided by "
         "the median wall time of the runs. PyTorch: nn.Sequential, torch.optim with fused=True, "
         "one randperm gather per epoch, then contiguous batch slices; softmax/sigmoid are folded "
         "into CrossEntropyLoss/BCEWithLogitsLoss, as fastmlp folds them into its losses. "
@@ -363,8 +369,8 @@ def method(repeats, threads, with_estimators):
             "exactly those epochs. A fit builds a fresh estimator, so each time includes input "
             "validation, target encoding and initialisation, as a user's fit does. fastmlp runs in "
             "float64, as scikit-learn does, and with dtype=\"float32\". Each estimator fits once "
-            f"for one untimed epoch, then {repeats} timed fits, interleaved with a rotating start; "
-            "cells are median seconds and the ratio is scikit-learn's median over fastmlp's.")
+            f"for one untimed epoch, then {repeats} timed fits, interleaved with a rotating start "
+            "and the same idle time before each; cells are median seconds and the ratio is scikit-learn's median over fastmlp's.")
     return "\n\n".join(paragraphs)
 
 
