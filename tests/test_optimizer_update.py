@@ -52,19 +52,10 @@ OPTIMIZERS = [
 
 def core_path(opt, p, grads):
     args = opt._core_args()
-    state = np.zeros(N * 2)
-    core_state = state[:_slots(opt) * N].copy()
+    state = np.zeros(_core.optimizer_state_slots(args["name"], args["momentum"]) * N)
     for t, g in enumerate(grads, start=1):
-        _core.optimizer_step(p, g, core_state, t, **args)
+        _core.optimizer_step(p, g, state, t, **args)
     return p
-
-
-def _slots(opt):
-    if isinstance(opt, O.SGD):
-        return 1 if opt.momentum else 0
-    if isinstance(opt, O.RMSprop):
-        return 2 if opt.momentum else 1
-    return 1 if isinstance(opt, O.Adagrad) else 2
 
 
 @pytest.fixture(scope="module")
