@@ -1,5 +1,6 @@
 // In-place exp, sigmoid and tanh over arrays, on the instruction set chosen at run time
-// (core/simd/isa.h). float32 uses the vector kernels (<= 1.5 ulp on AVX2); float64 the C library.
+// (core/simd/isa.h): the vector kernels on AVX2 (<= 1.5 ulp in float32 and in float64), else the
+// C library.
 // NaN in gives NaN out; exp saturates to inf / 0, sigmoid to 0 / 1, tanh to -1 / 1.
 #pragma once
 #include "core/common.h"

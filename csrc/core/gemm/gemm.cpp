@@ -11,7 +11,6 @@
 #include "core/gemm/kernels.h"
 #include "core/parallel.h"
 #include "core/simd/isa.h"
-#include "core/vmath.h"
 
 namespace fastmlp {
 namespace gemm_detail {
@@ -77,12 +76,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, const Plan& pl, T* bpack, T* apack,
          int tid, int nth) {
   using Bk = Blocking<T>;
-  const GemmKernels& ks = kernels();
-  const GemmOps<T>& ops = ops_for<T>(ks);
-  // Sigmoid/tanh in double have no vector kernel on AVX2: applied to the tile right after it.
-  const bool post = std::is_same_v<T, double> && !ks.dgemm_exp &&
-                    (ep.act.kind == Act::Sigmoid || ep.act.kind == Act::Tanh);
-  const Act kact = post ? Act::Linear : ep.act.kind;
+  const GemmOps<T>& ops = ops_for<T>(kernels());
   const i64 items = pl.mb * pl.ng;
   // Equal K blocks of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least one, so
   // K = 0 still writes C (zeros or C, then the epilogue). They depend on K only: same sum order.
@@ -117,17 +111,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
           for (i64 ir = 0; ir < mc; ir += Bk::MR) {
             T* c = C + (ic + ir) * ldc + j;
             const i64 m = std::min(Bk::MR, mc - ir);
-            const MicroTile<T> tile{c, ldc, m, n, accumulate || pc > 0, bias, last, kact,
+            const MicroTile<T> tile{c, ldc, m, n, accumulate || pc > 0, bias, last, ep.act.kind,
                                     T(ep.act.alpha)};
             ops.kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kc, tile);
-            if (post && last) {
-              for (i64 r = 0; r < m; ++r) {
-                if (ep.act.kind == Act::Sigmoid)
-                  vsigmoid(c + r * ldc, n);
-                else
-                  vtanh(c + r * ldc, n);
-              }
-            }
           }
         }
       }

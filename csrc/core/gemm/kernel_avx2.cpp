@@ -35,7 +35,6 @@ struct F32 {
   __attribute__((noinline)) static V tanh(V v) { return simd::tanh_ps(v); }
 };
 
-// No vector exp for double: the driver applies sigmoid/tanh after the kernel (dgemm_exp false).
 struct F64 {
   using T = double;
   using V = __m256d;
@@ -52,8 +51,8 @@ struct F64 {
   static V gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static V band(V a, V b) { return _mm256_and_pd(a, b); }
   static V blend(V f, V t, V mask) { return _mm256_blendv_pd(f, t, mask); }
-  static V sigmoid(V v) { return v; }
-  static V tanh(V v) { return v; }
+  __attribute__((noinline)) static V sigmoid(V v) { return simd::sigmoid_pd(v); }
+  __attribute__((noinline)) static V tanh(V v) { return simd::tanh_pd(v); }
 };
 
 // Same results as activation_forward: relu and step send NaN to 0 (z > 0 ? ... : 0), leaky_relu
@@ -335,8 +334,7 @@ static_assert(Blocking<double>::MR == 6 && Blocking<double>::NR == 2 * F64::W, "
 
 constexpr GemmKernels kTable = {"avx2+fma",
                                 {kernel<F32>, pack_a_avx2<F32>, pack_b_avx2<F32>},
-                                {kernel<F64>, pack_a_avx2<F64>, pack_b_avx2<F64>},
-                                false};
+                                {kernel<F64>, pack_a_avx2<F64>, pack_b_avx2<F64>}};
 
 }  // namespace
 

@@ -55,8 +55,7 @@ void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
 
 constexpr GemmKernels kTable = {"generic",
                                 {kernel<float>, pack_a<float>, pack_b_panel<float>},
-                                {kernel<double>, pack_a<double>, pack_b_panel<double>},
-                                true};
+                                {kernel<double>, pack_a<double>, pack_b_panel<double>}};
 
 }  // namespace
 

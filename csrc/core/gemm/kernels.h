@@ -51,7 +51,6 @@ struct GemmKernels {
   const char* isa;
   GemmOps<float> s;
   GemmOps<double> d;
-  bool dgemm_exp;  // the double kernel applies sigmoid/tanh itself; else the driver does after it
 };
 
 const GemmKernels& generic_gemm_kernels();

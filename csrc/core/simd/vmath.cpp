@@ -1,9 +1,8 @@
 #include "core/vmath.h"
 
-#include <cmath>
+#include <type_traits>
 
 #include "core/simd/isa.h"
-#include "core/simd/scalar_math.h"
 #include "core/simd/vmath_kernels.h"
 
 namespace fastmlp {
@@ -19,26 +18,34 @@ const simd::VmathKernels& table() {
 #endif
 }
 
+template <class T>
+const simd::VmathOps<T>& ops() {
+  if constexpr (std::is_same_v<T, float>)
+    return table().s;
+  else
+    return table().d;
+}
+
 }  // namespace
 
-template <>
-void vexp<float>(float* x, i64 n) { table().exp(x, n); }
-template <>
-void vsigmoid<float>(float* x, i64 n) { table().sigmoid(x, n); }
-template <>
-void vtanh<float>(float* x, i64 n) { table().tanh(x, n); }
+template <class T>
+void vexp(T* x, i64 n) {
+  ops<T>().exp(x, n);
+}
+template <class T>
+void vsigmoid(T* x, i64 n) {
+  ops<T>().sigmoid(x, n);
+}
+template <class T>
+void vtanh(T* x, i64 n) {
+  ops<T>().tanh(x, n);
+}
 
-template <>
-void vexp<double>(double* x, i64 n) {
-  for (i64 i = 0; i < n; ++i) x[i] = std::exp(x[i]);
-}
-template <>
-void vsigmoid<double>(double* x, i64 n) {
-  for (i64 i = 0; i < n; ++i) x[i] = simd::stable_sigmoid(x[i]);
-}
-template <>
-void vtanh<double>(double* x, i64 n) {
-  for (i64 i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
-}
+template void vexp<float>(float*, i64);
+template void vexp<double>(double*, i64);
+template void vsigmoid<float>(float*, i64);
+template void vsigmoid<double>(double*, i64);
+template void vtanh<float>(float*, i64);
+template void vtanh<double>(double*, i64);
 
 }  // namespace fastmlp

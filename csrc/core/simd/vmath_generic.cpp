@@ -1,4 +1,4 @@
-// Portable float32 array math: the C library, one element at a time. Sigmoid and tanh go through
+// Portable array math: the C library, one element at a time. float32 sigmoid and tanh go through
 // double so the float result is rounded once (float tanhf and a float sigmoid reach 2.3 ulp).
 #include <cmath>
 
@@ -8,19 +8,23 @@
 namespace fastmlp::simd {
 namespace {
 
-void exp_array(float* x, i64 n) {
+template <class T>
+void exp_array(T* x, i64 n) {
   for (i64 i = 0; i < n; ++i) x[i] = std::exp(x[i]);
 }
 
-void sigmoid_array(float* x, i64 n) {
-  for (i64 i = 0; i < n; ++i) x[i] = float(stable_sigmoid(double(x[i])));
+template <class T>
+void sigmoid_array(T* x, i64 n) {
+  for (i64 i = 0; i < n; ++i) x[i] = T(stable_sigmoid(double(x[i])));
 }
 
-void tanh_array(float* x, i64 n) {
-  for (i64 i = 0; i < n; ++i) x[i] = float(std::tanh(double(x[i])));
+template <class T>
+void tanh_array(T* x, i64 n) {
+  for (i64 i = 0; i < n; ++i) x[i] = T(std::tanh(double(x[i])));
 }
 
-constexpr VmathKernels kTable = {exp_array, sigmoid_array, tanh_array};
+constexpr VmathKernels kTable = {{exp_array<float>, sigmoid_array<float>, tanh_array<float>},
+                                 {exp_array<double>, sigmoid_array<double>, tanh_array<double>}};
 
 }  // namespace
 

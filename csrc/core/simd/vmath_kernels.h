@@ -1,14 +1,20 @@
-// Per-ISA tables of the float32 array math behind core/vmath.h. Plain types only: this header is
+// Per-ISA tables of the array math behind core/vmath.h. Plain types only: this header is
 // included by the AVX2 translation unit (see core/gemm/kernels.h on the ODR hazard).
 #pragma once
 #include "core/common.h"
 
 namespace fastmlp::simd {
 
+template <class T>
+struct VmathOps {
+  void (*exp)(T* x, i64 n);
+  void (*sigmoid)(T* x, i64 n);
+  void (*tanh)(T* x, i64 n);
+};
+
 struct VmathKernels {
-  void (*exp)(float* x, i64 n);
-  void (*sigmoid)(float* x, i64 n);
-  void (*tanh)(float* x, i64 n);
+  VmathOps<float> s;
+  VmathOps<double> d;
 };
 
 const VmathKernels& generic_vmath_kernels();
