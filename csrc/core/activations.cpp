@@ -8,24 +8,36 @@
 namespace fastmlp {
 namespace {
 
-// Row-wise softmax, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
-template <class T>
-void softmax_row(T* z, i64 cols) {
-  const T m = *std::max_element(z, z + cols);
-  for (i64 j = 0; j < cols; ++j) z[j] -= m;
-  vexp(z, cols);
-  T sum = 0;
-  for (i64 j = 0; j < cols; ++j) sum += z[j];
-  const T inv = T(1) / sum;
-  for (i64 j = 0; j < cols; ++j) z[j] *= inv;
-}
-
 // Elementwise work is cheap: a region pays off only from roughly this many elements per thread.
 constexpr i64 kElementwiseCost = 8;
 // Elements per call of the vector math, so threads get whole chunks.
 constexpr i64 kChunk = 4096;
 
+// Row-wise softmax of a block of rows, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
+template <class T>
+void softmax_rows(T* z, i64 rows, i64 cols) {
+  exp_minus_row_max(z, z, rows, cols);
+  for (i64 r = 0; r < rows; ++r) {
+    T* row = z + r * cols;
+    T sum = 0;
+    for (i64 j = 0; j < cols; ++j) sum += row[j];
+    const T inv = T(1) / sum;
+    for (i64 j = 0; j < cols; ++j) row[j] *= inv;
+  }
+}
+
 }  // namespace
+
+template <class T>
+void exp_minus_row_max(T* E, const T* Z, i64 rows, i64 cols) {
+  for (i64 r = 0; r < rows; ++r) {
+    const T* z = Z + r * cols;
+    T* e = E + r * cols;
+    const T m = *std::max_element(z, z + cols);
+    for (i64 j = 0; j < cols; ++j) e[j] = z[j] - m;
+  }
+  vexp(E, rows * cols);
+}
 
 template <class T>
 void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
@@ -52,10 +64,13 @@ void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
       for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? Z[i] : alpha * Z[i];
       return;
     }
-    case Act::Softmax:
+    case Act::Softmax: {
+      const i64 block = std::max<i64>(1, kChunk / std::max<i64>(cols, 1));
 #pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 r = 0; r < rows; ++r) softmax_row(Z + r * cols, cols);
+      for (i64 r = 0; r < rows; r += block)
+        softmax_rows(Z + r * cols, std::min(block, rows - r), cols);
       return;
+    }
     case Act::Step:
 #pragma omp parallel for simd schedule(static) num_threads(threads)
       for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? T(1) : T(0);
@@ -102,6 +117,8 @@ void activation_backward(T* dA, const T* A, i64 rows, i64 cols, Activation act) 
   }
 }
 
+template void exp_minus_row_max<float>(float*, const float*, i64, i64);
+template void exp_minus_row_max<double>(double*, const double*, i64, i64);
 template void activation_forward<float>(float*, i64, i64, Activation);
 template void activation_forward<double>(double*, i64, i64, Activation);
 template void activation_backward<float>(float*, const float*, i64, i64, Activation);

@@ -23,6 +23,12 @@ struct Activation {
 template <class T>
 void activation_forward(T* Z, i64 rows, i64 cols, Activation act);
 
+// E = exp(Z - rowmax(Z)) for every row (E may be Z): softmax's numerators, shared by the softmax
+// and the fused softmax cross-entropy. One vector exp over the whole block: a call per row spends
+// most of its time in the tail path when rows are short (a few classes). Single-threaded.
+template <class T>
+void exp_minus_row_max(T* E, const T* Z, i64 rows, i64 cols);
+
 // Step has derivative zero almost everywhere; its backward is the straight-through identity,
 // which with MAE loss on 0/1 targets is exactly Rosenblatt's perceptron rule.
 template <class T>

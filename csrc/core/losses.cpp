@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/vmath.h"
+#include "core/activations.h"
 
 namespace fastmlp {
 namespace {
@@ -26,29 +26,23 @@ void logsumexp_parts(const T* z, i64 cols, T& m, T& s) {
   for (i64 j = 0; j < cols; ++j) s += std::exp(z[j] - m);
 }
 
-// The same pieces with e[j] = exp(z[j] - max) kept for the gradient, computed by the vector math.
-template <class T>
-void exp_shifted_into(const T* z, i64 cols, T* e, T& m, T& s) {
-  m = *std::max_element(z, z + cols);
-  for (i64 j = 0; j < cols; ++j) e[j] = z[j] - m;
-  vexp(e, cols);
-  s = 0;
-  for (i64 j = 0; j < cols; ++j) s += e[j];
-}
-
 template <class T>
 double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* grad) {
   double total = 0;
   const T inv_rows = T(1) / T(rows);
+  if (grad) exp_minus_row_max(grad, Z, rows, cols);  // the gradient starts as exp(z - max)
   for (i64 r = 0; r < rows; ++r) {
     const T* z = Z + r * cols;
     const T w = t.weight(r), scale = w * inv_rows;
     T* g = grad ? grad + r * cols : nullptr;
     T m, s;
-    if (g)
-      exp_shifted_into(z, cols, g, m, s);
-    else
+    if (g) {
+      m = *std::max_element(z, z + cols);
+      s = 0;
+      for (i64 j = 0; j < cols; ++j) s += g[j];
+    } else {
       logsumexp_parts(z, cols, m, s);
+    }
     const T lse = m + std::log(s);
     if (t.labels) {
       const i64 c = t.labels[r];
