@@ -95,7 +95,8 @@ def measure_peak(library, config, threads):
     if child.returncode != 0:
         lines = child.stderr.strip().splitlines() or [f"exit code {child.returncode}"]
         raise ProbeError(lines[-1])
-    return json.loads(child.stdout)
+    # The result is the last line: an editable install may print its rebuild log before it.
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def fastmlp_expected_bytes(config):
