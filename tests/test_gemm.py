@@ -12,7 +12,7 @@ core = fm._core
 # NC=4080. Shapes cover 1, primes, tiles smaller than MR x NR, and crossing every block boundary.
 SHAPES = [(1, 1, 1), (1, 1, 0), (3, 5, 0), (1, 17, 1), (17, 1, 3), (2, 3, 5), (5, 7, 11),
           (6, 16, 8), (7, 17, 13), (11, 9, 1), (13, 31, 29), (37, 53, 300), (64, 128, 784),
-          (145, 33, 257), (73, 41, 513), (150, 4097, 5), (12, 4081, 2)]
+          (145, 33, 257), (73, 41, 513), (200, 100, 64), (150, 4097, 5), (12, 4081, 2)]
 TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
 ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "step"]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -105,7 +105,7 @@ def test_saturation_and_nan_in_epilogue():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans", TRANSPOSES)
-@pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784)])
+@pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64)])
 def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):
     M, N, K = shape
     rng = np.random.default_rng(1)

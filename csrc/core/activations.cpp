@@ -42,7 +42,7 @@ void exp_minus_row_max(T* E, const T* Z, i64 rows, i64 cols) {
 template <class T>
 void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
   const i64 n = rows * cols;
-  const int threads = threads_for(kElementwiseCost * n);
+  const int threads = threads_for<T>(kElementwiseCost * n);
   switch (act.kind) {
     case Act::Linear:
       return;
@@ -81,7 +81,7 @@ void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
 template <class T>
 void activation_backward(T* dA, const T* A, i64 rows, i64 cols, Activation act) {
   const i64 n = rows * cols;
-  const int threads = threads_for(kElementwiseCost * n);
+  const int threads = threads_for<T>(kElementwiseCost * n);
   switch (act.kind) {
     case Act::Linear:
     case Act::Step:

@@ -99,7 +99,7 @@ void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* 
   }();
   T* s0 = state;
   T* s1 = state + n;
-  const int threads = threads_for(cost_per_param(u.rule) * n);
+  const int threads = threads_for<T>(cost_per_param(u.rule) * n);
   if (threads == 1) return update(u, p, grads, s0, s1, n);
   // Every element is updated independently: how the range is cut cannot change a result.
 #pragma omp parallel num_threads(threads)

@@ -49,10 +49,13 @@ T* workspace(i64 n) {
   return buf.data() + (kAlign - (addr / sizeof(T)) % kAlign) % kAlign;
 }
 
-// How C is cut into work items: row blocks of mc (a multiple of MR, at most MC), each split into
-// ng groups of NR-wide column panels when there are fewer row blocks than threads.
+// How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they
+// can be (at most mc rows, a multiple of MR and at most MC), each split into ng groups of NR-wide
+// column panels when there are fewer row blocks than threads.
 struct Plan {
-  i64 mc, mb, ng;
+  i64 m_tiles, mc, mb, ng;
+  // Rows [first, first + count) of row block b.
+  i64 block_first(i64 b, i64 mr) const { return b * m_tiles / mb * mr; }
 };
 
 template <class T>
@@ -60,13 +63,13 @@ Plan plan(i64 M, i64 N, int threads) {
   using Bk = Blocking<T>;
   const i64 m_tiles = ceil_div(M, Bk::MR);
   i64 mb = ceil_div(M, Bk::MC);
-  // Equal blocks, as many as a multiple of the thread count, so that no thread gets the stub.
+  // As many blocks as a multiple of the thread count, so that every thread gets the same number
+  // of tiles give or take one (200 rows in 4 blocks: 8 + 9 + 8 + 9 tiles, not 9 + 9 + 9 + 7).
   if (threads > 1) mb = std::min(m_tiles, round_up(mb, threads));
-  const i64 mc = round_up(ceil_div(M, mb), Bk::MR);
-  mb = ceil_div(M, mc);
+  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC: mb >= M / MC
   const i64 n_panels = ceil_div(std::min(N, Bk::NC), Bk::NR);
   const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
-  return {mc, mb, ng};
+  return {m_tiles, mc, mb, ng};
 }
 
 // The share of thread `tid` of `nth`. Work is split by fixed contiguous ranges and the team meets
@@ -101,8 +104,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
 #pragma omp barrier
       }  // all of bpack is packed
       for (i64 item = item0; item < item1; ++item) {
-        const i64 ic = item / pl.ng * pl.mc, g = item % pl.ng;
-        const i64 mc = std::min(pl.mc, M - ic);
+        const i64 b = item / pl.ng, g = item % pl.ng;
+        const i64 ic = pl.block_first(b, Bk::MR);
+        const i64 mc = std::min(pl.block_first(b + 1, Bk::MR), M) - ic;
         const i64 jp0 = g * n_panels / pl.ng, jp1 = (g + 1) * n_panels / pl.ng;
         ops.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, apack);
         for (i64 jp = jp0; jp < jp1; ++jp) {
@@ -131,7 +135,7 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
   using Bk = Blocking<T>;
   assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
-  int threads = threads_for(2 * M * N * K);
+  int threads = threads_for<T>(2 * M * N * K);
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));
   const i64 kc = std::max<i64>(1, ceil_div(K, std::max<i64>(1, ceil_div(K, Bk::KC))));
