@@ -93,14 +93,29 @@ def test_softmax_is_not_an_epilogue():
                    np.zeros((2, 2)))
 
 
-def test_saturation_and_nan_in_epilogue():
-    A = np.array([[1.0], [1.0], [1.0], [1.0]], np.float32)
-    B = np.array([[1e4, -1e4, np.nan, 0.0]], np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_saturation_and_nan_in_epilogue(dtype):
+    A = np.array([[1.0], [1.0], [1.0], [1.0]], dtype)
+    B = np.array([[1e4, -1e4, np.nan, 0.0]], dtype)
     for act, expected in [("sigmoid", [1, 0, np.nan, 0.5]), ("tanh", [1, -1, np.nan, 0]),
                           ("linear", [1e4, -1e4, np.nan, 0])]:
-        C = np.empty((4, 4), np.float32)
+        C = np.empty((4, 4), dtype)
         core._gemm(A, B, False, False, None, act, 0.0, False, C)
-        np.testing.assert_array_equal(C, np.tile(np.array(expected, np.float32), (4, 1)))
+        np.testing.assert_array_equal(C, np.tile(np.array(expected, dtype), (4, 1)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("act", ["sigmoid", "tanh"])
+def test_epilogue_activation_is_the_vector_math(act, dtype):
+    # The epilogue and activation_forward share one kernel per ISA: fusing must not change a bit.
+    rng = np.random.default_rng(3)
+    A = rng.normal(scale=3.0, size=(37, 29)).astype(dtype)
+    B = rng.normal(size=(29, 45)).astype(dtype)
+    b = rng.normal(size=45).astype(dtype)
+    fused, linear = np.empty((37, 45), dtype), np.empty((37, 45), dtype)
+    core._gemm(A, B, False, False, b, act, 0.0, False, fused)
+    core._gemm(A, B, False, False, b, "linear", 0.0, False, linear)
+    np.testing.assert_array_equal(fused, core._vmath(act, linear.ravel()).reshape(linear.shape))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

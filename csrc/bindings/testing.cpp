@@ -1,5 +1,6 @@
 // Internal bindings for the tests only (names start with an underscore; not part of the API):
-// the GEMM with every stride layout and epilogue, the dispatched ISA, and the vector math.
+// the GEMM with every stride layout and epilogue, the dispatched ISA, the vector math, and the
+// activations' forward pass.
 #include "bindings/testing.h"
 
 #include <pybind11/numpy.h>
@@ -69,6 +70,22 @@ py::array_t<T> vmath_test(const std::string& name, const In<T>& x) {
   return y;
 }
 
+// activation_forward (softmax included) over a copy of the 2-D Z, with the core's threading.
+template <class T>
+py::array_t<T> activation_test(const std::string& name, const In<T>& Z, double alpha) {
+  require(Z.ndim() == 2, "_activation: Z must be 2-D");
+  const auto it = std::find(kActivationNames.begin(), kActivationNames.end(), name);
+  require(it != kActivationNames.end(), "_activation: unknown activation '" + name + "'");
+  const i64 rows = Z.shape(0), cols = Z.shape(1);
+  py::array_t<T> Y({rows, cols});
+  T* y = Y.mutable_data();
+  std::copy(Z.data(), Z.data() + Z.size(), y);
+  const Activation act{Act(it - kActivationNames.begin()), alpha};
+  py::gil_scoped_release nogil;
+  activation_forward(y, rows, cols, act);
+  return Y;
+}
+
 }  // namespace
 
 void bind_testing(py::module_& m) {
@@ -82,4 +99,8 @@ void bind_testing(py::module_& m) {
   m.def("_vmath", &vmath_test<float>, py::arg("name"), py::arg("x").noconvert(),
         "internal: exp/sigmoid/tanh of the dispatched vector math on a copy of x");
   m.def("_vmath", &vmath_test<double>, py::arg("name"), py::arg("x").noconvert());
+  m.def("_activation", &activation_test<float>, py::arg("name"), py::arg("Z").noconvert(),
+        py::arg("alpha") = 0.01, "internal: an activation's forward pass on a copy of Z");
+  m.def("_activation", &activation_test<double>, py::arg("name"), py::arg("Z").noconvert(),
+        py::arg("alpha") = 0.01);
 }

@@ -1,4 +1,4 @@
-// Test-only internal bindings (fastmlp._core._gemm, _gemm_isa, _vmath).
+// Test-only internal bindings (fastmlp._core._gemm, _gemm_isa, _vmath, _activation).
 #pragma once
 #include <pybind11/pybind11.h>
 

@@ -30,6 +30,7 @@ void softmax_rows(T* z, i64 rows, i64 cols) {
 
 template <class T>
 void exp_minus_row_max(T* E, const T* Z, i64 rows, i64 cols) {
+  if (cols <= 0) return;  // no row has a maximum
   for (i64 r = 0; r < rows; ++r) {
     const T* z = Z + r * cols;
     T* e = E + r * cols;

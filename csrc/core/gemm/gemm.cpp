@@ -54,7 +54,7 @@ T* workspace(i64 n) {
 // column panels when there are fewer row blocks than threads.
 struct Plan {
   i64 m_tiles, mc, mb, ng;
-  // Rows [first, first + count) of row block b.
+  // First row of row block b, which ends where block b + 1 starts (or at M).
   i64 block_first(i64 b, i64 mr) const { return b * m_tiles / mb * mr; }
 };
 

@@ -5,7 +5,7 @@ tanh: tanh x = x + x^3 p(x^2)        on |x| <= 0.625, p of degree 6 (float32) or
 
 float32: least squares on a dense grid in float64, then Lawson's iteration (reweighting by the
 error) towards minimax, relative error of e^r / tanh weighted. float64 needs more precision than
-float64 least squares has: Chebyshev interpolation of q and p in 50-digit arithmetic (mpmath's
+float64 least squares has: Chebyshev interpolation of q and p in 40-digit arithmetic (mpmath's
 chebyfit, near-minimax for functions this smooth). Coefficients are rounded to the target type
 before the error is reported. Run: python csrc/core/simd/fit_vmath.py"""
 import mpmath

@@ -5,8 +5,8 @@
 // Measured by tests/test_vmath.py. float32, against float64 numpy over every 61st float32 plus
 // edge values: max error exp 0.996 ulp, sigmoid 1.47 ulp, tanh 1.30 ulp. float64, against
 // extended-precision numpy over random bit patterns and dense grids: exp 1.04 ulp, sigmoid
-// 1.48 ulp, tanh 1.29 ulp. Saturation is exact (exp -> inf / 0 with correctly rounded subnormals
-// in between, sigmoid -> 0 / 1, tanh -> +-1) and NaN propagates. Coefficients were fitted for this
+// 1.48 ulp, tanh 1.29 ulp. Saturation is exact (exp -> inf / 0, with subnormals in between rounded
+// once by the final scaling; sigmoid -> 0 / 1, tanh -> +-1) and NaN propagates. Coefficients were fitted for this
 // file by fit_vmath.py beside it.
 #pragma once
 #include <immintrin.h>
