@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 #include <omp.h>
 
@@ -17,14 +16,7 @@ using optim_detail::Rule;
 using optim_detail::Update;
 
 const optim_detail::OptimKernels& kernels() {
-#if defined(FASTMLP_HAVE_AVX2)
-  static const optim_detail::OptimKernels& k = active_isa() == Isa::Avx2Fma
-                                                   ? optim_detail::avx2_optim_kernels()
-                                                   : optim_detail::generic_optim_kernels();
-  return k;
-#else
-  return optim_detail::generic_optim_kernels();
-#endif
+  return FASTMLP_ACTIVE_TABLE(optim_detail::generic_optim_kernels, optim_detail::avx2_optim_kernels);
 }
 
 Rule rule_of(const OptimizerConfig& cfg) {
@@ -90,13 +82,7 @@ int optimizer_state_slots(const OptimizerConfig& cfg) {
 template <class T>
 void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* state, i64 n) {
   const Update<T> u = update_for<T>(cfg, t);
-  const auto& ks = kernels();
-  const auto update = [&] {
-    if constexpr (std::is_same_v<T, float>)
-      return ks.f32;
-    else
-      return ks.f64;
-  }();
+  const auto update = for_type<T>(kernels());
   T* s0 = state;
   T* s1 = state + n;
   const int threads = threads_for<T>(cost_per_param(u.rule) * n);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cstdint>
-#include <type_traits>
 #include <vector>
 
 #include <omp.h>
@@ -16,23 +15,7 @@ namespace fastmlp {
 namespace gemm_detail {
 namespace {
 
-const GemmKernels& kernels() {
-#if defined(FASTMLP_HAVE_AVX2)
-  static const GemmKernels& k =
-      active_isa() == Isa::Avx2Fma ? avx2_gemm_kernels() : generic_gemm_kernels();
-  return k;
-#else
-  return generic_gemm_kernels();
-#endif
-}
-
-template <class T>
-const GemmOps<T>& ops_for(const GemmKernels& k) {
-  if constexpr (std::is_same_v<T, float>)
-    return k.s;
-  else
-    return k.d;
-}
+const GemmKernels& kernels() { return FASTMLP_ACTIVE_TABLE(generic_gemm_kernels, avx2_gemm_kernels); }
 
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
@@ -79,7 +62,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, const Plan& pl, T* bpack, T* apack,
          int tid, int nth) {
   using Bk = Blocking<T>;
-  const GemmOps<T>& ops = ops_for<T>(kernels());
+  const GemmOps<T>& ops = for_type<T>(kernels());
   const i64 items = pl.mb * pl.ng;
   // Equal K blocks of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least one, so
   // K = 0 still writes C (zeros or C, then the epilogue). They depend on K only: same sum order.

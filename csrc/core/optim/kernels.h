@@ -24,8 +24,8 @@ template <class T>
 using UpdateFn = void (*)(const Update<T>& u, T* p, const T* g, T* s0, T* s1, i64 n);
 
 struct OptimKernels {
-  UpdateFn<float> f32;
-  UpdateFn<double> f64;
+  UpdateFn<float> s;
+  UpdateFn<double> d;
 };
 
 const OptimKernels& generic_optim_kernels();

@@ -1,29 +1,14 @@
 #include "core/vmath.h"
 
-#include <type_traits>
-
 #include "core/simd/isa.h"
 #include "core/simd/vmath_kernels.h"
 
 namespace fastmlp {
 namespace {
 
-const simd::VmathKernels& table() {
-#if defined(FASTMLP_HAVE_AVX2)
-  static const simd::VmathKernels& t = active_isa() == Isa::Avx2Fma ? simd::avx2_vmath_kernels()
-                                                                    : simd::generic_vmath_kernels();
-  return t;
-#else
-  return simd::generic_vmath_kernels();
-#endif
-}
-
 template <class T>
 const simd::VmathOps<T>& ops() {
-  if constexpr (std::is_same_v<T, float>)
-    return table().s;
-  else
-    return table().d;
+  return for_type<T>(FASTMLP_ACTIVE_TABLE(simd::generic_vmath_kernels, simd::avx2_vmath_kernels));
 }
 
 }  // namespace
