@@ -14,46 +14,16 @@
 namespace fastmlp::gemm_detail {
 namespace {
 
-struct F32 {
-  using T = float;
-  using V = __m256;
-  static constexpr i64 W = 8;
-  static V zero() { return _mm256_setzero_ps(); }
-  static V set1(T v) { return _mm256_set1_ps(v); }
-  static V load(const T* p) { return _mm256_loadu_ps(p); }
-  static void store(T* p, V v) { _mm256_storeu_ps(p, v); }
-  static V bcast(const T* p) { return _mm256_broadcast_ss(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_ps(a, b); }
-  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
-  static V max(V a, V b) { return _mm256_max_ps(a, b); }
-  static V gt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-  static V band(V a, V b) { return _mm256_and_ps(a, b); }
-  static V blend(V f, V t, V mask) { return _mm256_blendv_ps(f, t, mask); }
-  // Out of line: inlined twelve times they would make gcc keep activate() itself out of line.
-  __attribute__((noinline)) static V sigmoid(V v) { return simd::sigmoid_ps(v); }
-  __attribute__((noinline)) static V tanh(V v) { return simd::tanh_ps(v); }
+// The lane traits with sigmoid and tanh out of line: inlined twelve times they would make gcc keep
+// activate() itself out of line.
+template <class L>
+struct Lanes : L {
+  using V = typename L::V;
+  __attribute__((noinline)) static V sigmoid(V v) { return simd::sigmoid<L>(v); }
+  __attribute__((noinline)) static V tanh(V v) { return simd::tanh<L>(v); }
 };
-
-struct F64 {
-  using T = double;
-  using V = __m256d;
-  static constexpr i64 W = 4;
-  static V zero() { return _mm256_setzero_pd(); }
-  static V set1(T v) { return _mm256_set1_pd(v); }
-  static V load(const T* p) { return _mm256_loadu_pd(p); }
-  static void store(T* p, V v) { _mm256_storeu_pd(p, v); }
-  static V bcast(const T* p) { return _mm256_broadcast_sd(p); }
-  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
-  static V add(V a, V b) { return _mm256_add_pd(a, b); }
-  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
-  static V max(V a, V b) { return _mm256_max_pd(a, b); }
-  static V gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
-  static V band(V a, V b) { return _mm256_and_pd(a, b); }
-  static V blend(V f, V t, V mask) { return _mm256_blendv_pd(f, t, mask); }
-  __attribute__((noinline)) static V sigmoid(V v) { return simd::sigmoid_pd(v); }
-  __attribute__((noinline)) static V tanh(V v) { return simd::tanh_pd(v); }
-};
+using F32 = Lanes<simd::Ps>;
+using F64 = Lanes<simd::Pd>;
 
 // Same results as activation_forward: relu and step send NaN to 0 (z > 0 ? ... : 0), leaky_relu
 // keeps it. max(z, 0) returns its second operand, 0, when z is NaN.

@@ -7,30 +7,22 @@ namespace fastmlp::simd {
 namespace {
 
 // Full vectors in place; the tail goes through a padded one-vector buffer.
-template <__m256 (*F)(__m256)>
-void apply(float* x, i64 n) {
+template <class S, typename S::V (*F)(typename S::V)>
+void apply(typename S::T* x, i64 n) {
+  using T = typename S::T;
+  constexpr i64 W = S::W;
   i64 i = 0;
-  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, F(_mm256_loadu_ps(x + i)));
+  for (; i + W <= n; i += W) S::store(x + i, F(S::load(x + i)));
   if (i == n) return;
-  alignas(32) float tail[8] = {};
+  alignas(32) T tail[W] = {};
   for (i64 j = 0; i + j < n; ++j) tail[j] = x[i + j];
-  _mm256_store_ps(tail, F(_mm256_load_ps(tail)));
+  S::store(tail, F(S::load(tail)));
   for (i64 j = 0; i + j < n; ++j) x[i + j] = tail[j];
 }
 
-template <__m256d (*F)(__m256d)>
-void apply(double* x, i64 n) {
-  i64 i = 0;
-  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, F(_mm256_loadu_pd(x + i)));
-  if (i == n) return;
-  alignas(32) double tail[4] = {};
-  for (i64 j = 0; i + j < n; ++j) tail[j] = x[i + j];
-  _mm256_store_pd(tail, F(_mm256_load_pd(tail)));
-  for (i64 j = 0; i + j < n; ++j) x[i + j] = tail[j];
-}
-
-constexpr VmathKernels kTable = {{apply<exp_ps>, apply<sigmoid_ps>, apply<tanh_ps>},
-                                 {apply<exp_pd>, apply<sigmoid_pd>, apply<tanh_pd>}};
+constexpr VmathKernels kTable = {
+    {apply<Ps, exp_ps>, apply<Ps, sigmoid<Ps>>, apply<Ps, tanh<Ps>>},
+    {apply<Pd, exp_pd>, apply<Pd, sigmoid<Pd>>, apply<Pd, tanh<Pd>>}};
 
 }  // namespace
 
