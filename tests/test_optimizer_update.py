@@ -1,6 +1,10 @@
 """The fused update over long parameter vectors: every element follows torch.optim's formula in
 torch's operation order, bit for bit, whatever the vector width (the AVX2 and portable loops,
-the tail after the last full vector) and however many threads share the range."""
+the tail after the last full vector) and however many threads share the range. The sum of
+squares compiled beside it (gradient norms, the L2 penalty) keeps its documented order, bit for
+bit, on both instruction sets."""
+import math
+
 import numpy as np
 import pytest
 
@@ -75,6 +79,31 @@ def test_update_equals_the_formula_bit_for_bit(problem, opt, threads, restore_th
         p = reference_step(opt, t, p, g, s0, s1)
     mismatched = np.flatnonzero(ours != p)
     assert mismatched.size == 0, f"{mismatched.size} elements differ, first at {mismatched[:5]}"
+
+
+def sixteen_lane_sum_squares(x):
+    """core/optim/update.h's order: lane k sums x[k], x[k + 16], ... in turn; then halves fold."""
+    squares = x.astype(np.float64) ** 2
+    lanes = np.zeros(16)
+    padded = np.concatenate([squares, np.zeros(-len(squares) % 16)]).reshape(-1, 16)
+    for row in padded:  # one row at a time: NumPy's own reductions would pair terms differently
+        lanes += row
+    width = 8
+    while width:
+        lanes[:width] += lanes[width:2 * width]
+        width //= 2
+    return lanes[0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 33, 1000, N])
+def test_sum_squares_keeps_its_order_bit_for_bit(n, dtype):
+    rng = np.random.default_rng(n)
+    # Magnitudes over 12 decades, so that a different order rounds differently.
+    x = (rng.normal(size=n) * 10.0 ** rng.integers(-6, 6, size=n)).astype(dtype)
+    got = _core._sum_squares(x)
+    assert got == sixteen_lane_sum_squares(x)
+    assert got == pytest.approx(math.fsum(float(v) ** 2 for v in x.astype(np.float64)), rel=1e-13, abs=0)
 
 
 @pytest.mark.skipif(forced_generic(), reason="already running on the portable kernels")

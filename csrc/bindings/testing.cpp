@@ -1,6 +1,6 @@
 // Internal bindings for the tests only (names start with an underscore; not part of the API):
-// the GEMM with every stride layout and epilogue, the dispatched ISA, the vector math, and the
-// activations' forward pass.
+// the GEMM with every stride layout and epilogue, the dispatched ISA, the vector math, the
+// activations' forward pass, and the sum of squares behind gradient norms and the L2 penalty.
 #include "bindings/testing.h"
 
 #include <pybind11/numpy.h>
@@ -11,6 +11,7 @@
 
 #include "core/activations.h"
 #include "core/gemm/gemm.h"
+#include "core/optim.h"
 #include "core/vmath.h"
 
 namespace py = pybind11;
@@ -86,6 +87,11 @@ py::array_t<T> activation_test(const std::string& name, const In<T>& Z, double a
   return Y;
 }
 
+template <class T>
+double sum_squares_test(const In<T>& x) {
+  return sum_squares(x.data(), x.size());
+}
+
 }  // namespace
 
 void bind_testing(py::module_& m) {
@@ -103,4 +109,7 @@ void bind_testing(py::module_& m) {
         py::arg("alpha") = 0.01, "internal: an activation's forward pass on a copy of Z");
   m.def("_activation", &activation_test<double>, py::arg("name"), py::arg("Z").noconvert(),
         py::arg("alpha") = 0.01);
+  m.def("_sum_squares", &sum_squares_test<float>, py::arg("x").noconvert(),
+        "internal: the dispatched sum of squares of x, in double");
+  m.def("_sum_squares", &sum_squares_test<double>, py::arg("x").noconvert());
 }

@@ -305,12 +305,13 @@ double Network<T>::penalty() const {
     const LayerSpec& s = layer.spec;
     if (s.kind != LayerKind::Dense || (s.l1 == 0.0 && s.l2 == 0.0)) continue;
     const T* W = params_.data() + layer.param_offset;
-    double abs_sum = 0, sq_sum = 0;
-    for (i64 i = 0; i < layer.in * layer.out; ++i) {
-      abs_sum += std::abs(double(W[i]));
-      sq_sum += double(W[i]) * double(W[i]);
+    const i64 n = layer.in * layer.out;
+    if (s.l1 != 0.0) {
+      double abs_sum = 0;
+      for (i64 i = 0; i < n; ++i) abs_sum += std::abs(double(W[i]));
+      total += s.l1 * abs_sum;
     }
-    total += s.l1 * abs_sum + s.l2 * sq_sum;
+    if (s.l2 != 0.0) total += s.l2 * sum_squares(W, n);
   }
   return total;
 }
@@ -324,10 +325,7 @@ bool Network<T>::apply_update() {
   size_t k = 0;
   for (const Layer& layer : layers_) {
     if (!layer.has_params()) continue;
-    const i64 begin = layer.param_offset, end = begin + layer.param_count;
-    double sq = 0;
-#pragma omp simd reduction(+ : sq)
-    for (i64 i = begin; i < end; ++i) sq += double(g[i]) * double(g[i]);
+    const double sq = sum_squares(g + layer.param_offset, layer.param_count);
     grad_norms_[k++] = std::sqrt(sq);
     total_sq += sq;
   }

@@ -82,7 +82,7 @@ int optimizer_state_slots(const OptimizerConfig& cfg) {
 template <class T>
 void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* state, i64 n) {
   const Update<T> u = update_for<T>(cfg, t);
-  const auto update = for_type<T>(kernels());
+  const auto update = for_type<T>(kernels()).update;
   T* s0 = state;
   T* s1 = state + n;
   const int threads = threads_for<T>(cost_per_param(u.rule) * n);
@@ -98,8 +98,16 @@ void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* 
   }
 }
 
+template <class T>
+double sum_squares(const T* x, i64 n) {
+  return for_type<T>(kernels()).sum_squares(x, n);
+}
+
 template void optimizer_step<float>(const OptimizerConfig&, i64, float*, const float*, float*, i64);
 template void optimizer_step<double>(const OptimizerConfig&, i64, double*, const double*, double*,
                                      i64);
+
+template double sum_squares<float>(const float*, i64);
+template double sum_squares<double>(const double*, i64);
 
 }  // namespace fastmlp

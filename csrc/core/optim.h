@@ -40,4 +40,9 @@ int optimizer_state_slots(const OptimizerConfig& cfg);
 template <class T>
 void optimizer_step(const OptimizerConfig& cfg, i64 t, T* params, const T* grads, T* state, i64 n);
 
+// Sum of x[i]^2 over n values, accumulated in double in a fixed order: the same result on every
+// instruction set and thread count. Gradient norms and the L2 penalty use it.
+template <class T>
+double sum_squares(const T* x, i64 n);
+
 }  // namespace fastmlp

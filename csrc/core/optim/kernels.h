@@ -1,4 +1,5 @@
-// The contract between the optimizer driver (core/optim.cpp) and the per-ISA update loops.
+// The contract between the optimizer driver (core/optim.cpp) and the per-ISA update loops and
+// sum of squares.
 // Plain types only: this header is included by the AVX2 translation unit (see
 // core/gemm/kernels.h on the ODR hazard).
 #pragma once
@@ -23,9 +24,17 @@ struct Update {
 template <class T>
 using UpdateFn = void (*)(const Update<T>& u, T* p, const T* g, T* s0, T* s1, i64 n);
 
+// One precision's loops: the update, and the sum of x[i]^2 in double that gradient norms and
+// the L2 penalty need.
+template <class T>
+struct OptimOps {
+  UpdateFn<T> update;
+  double (*sum_squares)(const T* x, i64 n);
+};
+
 struct OptimKernels {
-  UpdateFn<float> s;
-  UpdateFn<double> d;
+  OptimOps<float> s;
+  OptimOps<double> d;
 };
 
 const OptimKernels& generic_optim_kernels();

@@ -1,4 +1,5 @@
-// The element loops of every update rule, written once and compiled once per instruction set
+// The element loops of every update rule and the sum of squares, written once and compiled once
+// per instruction set
 // (update_generic.cpp, update_avx2.cpp). Internal linkage on purpose: each including translation
 // unit gets its own copy, so the AVX2 copy can never be the one a generic caller links to.
 // The AVX2 file is built with -ffp-contract=off, so both copies round identically.
@@ -76,6 +77,22 @@ void update(const Update<T>& u, T* p, const T* g, T* s0, T* s1, i64 n) {
       return;
     }
   }
+}
+
+// 16 running sums, each over every 16th element, added up in a fixed order at the end: the
+// compiler can keep them in vector registers without reassociating anything (a single
+// accumulator would wait on every addition's latency), and both builds give the same bits.
+template <class T>
+double sum_squares(const T* x, i64 n) {
+  constexpr i64 kLanes = 16;
+  double acc[kLanes] = {};
+  const i64 whole = n / kLanes * kLanes;
+  for (i64 i = 0; i < whole; i += kLanes)
+    for (i64 k = 0; k < kLanes; ++k) acc[k] += double(x[i + k]) * double(x[i + k]);
+  for (i64 k = 0; whole + k < n; ++k) acc[k] += double(x[whole + k]) * double(x[whole + k]);
+  for (i64 width = kLanes / 2; width > 0; width /= 2)
+    for (i64 k = 0; k < width; ++k) acc[k] += acc[k + width];
+  return acc[0];
 }
 
 }  // namespace

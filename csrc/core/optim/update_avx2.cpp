@@ -5,7 +5,8 @@
 namespace fastmlp::optim_detail {
 
 const OptimKernels& avx2_optim_kernels() {
-  static constexpr OptimKernels kTable = {update<float>, update<double>};
+  static constexpr OptimKernels kTable = {{update<float>, sum_squares<float>},
+                                                {update<double>, sum_squares<double>}};
   return kTable;
 }
 
