@@ -22,6 +22,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
+import fastmlp.sklearn as fastmlp_sklearn  # noqa: E402
 from fastmlp.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
 
 
@@ -268,6 +269,41 @@ def test_invscaling_and_adaptive_learning_rates():
     clf = MLPClassifier(solver="adam", learning_rate="adaptive", tol=10.0, n_iter_no_change=1,
                         max_iter=7, random_state=0).fit(XS, XS[:, 0] > 0)
     assert clf.n_iter_ == 3  # adaptive is for sgd only: adam stops, as scikit-learn
+
+
+Y_TWO = np.c_[X_DIG[:300, 20], X_DIG[:300, 30] - X_DIG[:300, 40]]
+
+
+@pytest.mark.parametrize("cls, y, params, chunks", [
+    (MLPClassifier, Y_DIG[:300], {"tol": 3e-2, "n_iter_no_change": 3}, True),  # stops at epoch 7
+    (MLPClassifier, Y_DIG[:300], {"solver": "sgd", "learning_rate": "adaptive", "tol": 1e-2,
+                                  "n_iter_no_change": 2}, True),  # cuts the rate, then stops
+    (MLPRegressor, Y_TWO[:, 0], {"tol": 1e-3, "n_iter_no_change": 3}, True),
+    # The rate changes after every epoch; the two-output loss reads each epoch's weights.
+    (MLPClassifier, Y_DIG[:300], {"solver": "sgd", "learning_rate": "invscaling", "max_iter": 12}, False),
+    (MLPRegressor, Y_TWO, {"alpha": 0.1, "max_iter": 12}, False),
+], ids=["adam-stops", "sgd-adaptive", "regressor-stops", "sgd-invscaling", "two-outputs"])
+def test_epochs_in_one_call_change_nothing(monkeypatch, cls, y, params, chunks):
+    # Epochs that can neither stop the fit nor change the learning rate train in one call into
+    # the core, and the bookkeeping then sees each of them: one epoch per call must give the same
+    # fit, bit for bit.
+    def fit():
+        return cls(**{"hidden_layer_sizes": (16,), "max_iter": 60, "random_state": 0,
+                      **params}).fit(X_DIG[:300], y)
+
+    windows = []
+    unattended = fastmlp_sklearn._EpochEnd._unattended_epochs
+    monkeypatch.setattr(fastmlp_sklearn._EpochEnd, "_unattended_epochs",
+                        lambda self: windows.append(unattended(self)) or windows[-1])
+    chunked = fit()
+    monkeypatch.setattr(fastmlp_sklearn._EpochEnd, "_unattended_epochs", lambda self: 1)
+    single = fit()
+    assert (max(windows) > 1) == chunks
+    assert chunked.n_iter_ == single.n_iter_ < chunked.max_iter or not chunks
+    assert chunked.loss_curve_ == single.loss_curve_
+    assert chunked._model.optimizer.lr == single._model.optimizer.lr
+    for ours, reference in zip(chunked.coefs_ + chunked.intercepts_, single.coefs_ + single.intercepts_):
+        np.testing.assert_array_equal(ours, reference)
 
 
 def test_sample_weight_zero_equals_removal_and_integer_equals_repetition():

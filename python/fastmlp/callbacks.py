@@ -32,6 +32,12 @@ class Callback:
     def on_train_batch_end(self, batch, logs=None):
         pass
 
+    def _unattended_epochs(self):
+        """How many epochs may train in one call into the core before this callback sees their
+        ends; it then gets every epoch's begin and end, in order. One for any callback that may
+        act between epochs (change the learning rate, stop, save, print as epochs finish)."""
+        return 1
+
 
 def overrides_batch_hook(callback):
     return type(callback).on_train_batch_end is not Callback.on_train_batch_end

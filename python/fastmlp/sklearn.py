@@ -105,10 +105,14 @@ def _threads(n_threads):
 
 
 class _EpochEnd(callbacks.Callback):
-    """Hands each epoch's loss to the estimator's bookkeeping; it sets model.stop_training."""
+    """Hands each epoch's loss to the estimator's bookkeeping; it sets model.stop_training.
+    `unattended()` says how many epochs may train before the bookkeeping must see them."""
 
-    def __init__(self, handler):
-        self.handler = handler
+    def __init__(self, handler, unattended):
+        self.handler, self.unattended = handler, unattended
+
+    def _unattended_epochs(self):
+        return self.unattended()
 
     def on_epoch_end(self, epoch, logs=None):
         if self.handler(logs["loss"]):
@@ -400,9 +404,20 @@ class _BaseMLP(BaseEstimator):
                               "and the optimization has not converged yet.", ConvergenceWarning)
             return stop
 
+        def unattended():
+            # The no-improvement count rises by at most one per epoch, so neither stopping nor
+            # the adaptive learning rate's cut can come before this many more epochs: they train
+            # in one call, and end_epoch then sees each of them in turn, as it would have.
+            # invscaling and early stopping act after every epoch, verbose prints as they end,
+            # and the multi-output squared error's loss reads the weights (_sklearn_loss).
+            if (early or self.verbose or (self.solver == "sgd" and self.learning_rate == "invscaling")
+                    or (self._loss_name == "mse" and self._grad_scale != 0.5 and self._l2 != 0)):
+                return 1
+            return max(1, self.n_iter_no_change + 1 - self._no_improvement)
+
         with _threads(self.n_threads):
             model.fit(X, target, epochs=1 if incremental else self.max_iter, batch_size=batch,
-                      shuffle=bool(self.shuffle), callbacks=[_EpochEnd(end_epoch)], verbose=0,
+                      shuffle=bool(self.shuffle), callbacks=[_EpochEnd(end_epoch, unattended)], verbose=0,
                       sample_weight=weights)
         if early and best_weights[0] is not None:
             model.set_weights(best_weights[0])

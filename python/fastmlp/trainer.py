@@ -135,13 +135,13 @@ class Trainer:
                 bar.update(step, mean_loss)
             return model.stop_training
 
-        # Only History listens: all epochs in one call into the core.
-        one_call = len(callbacks) == 1 and val is None
         for cb in callbacks:
             cb.on_train_begin()
         epoch = initial_epoch
         while epoch < epochs and not model.stop_training:
-            count = epochs - epoch if one_call else 1
+            # As many epochs per call into the core as every callback allows (History: all of
+            # them); validation needs the weights after each epoch.
+            count = 1 if val is not None else min(epochs - epoch, *(cb._unattended_epochs() for cb in callbacks))
             for cb in callbacks:
                 cb.on_epoch_begin(epoch)
             start = time.perf_counter()
