@@ -12,7 +12,10 @@ core = fm._core
 # NC=4080. Shapes cover 1, primes, tiles smaller than MR x NR, and crossing every block boundary.
 SHAPES = [(1, 1, 1), (1, 1, 0), (3, 5, 0), (1, 17, 1), (17, 1, 3), (2, 3, 5), (5, 7, 11),
           (6, 16, 8), (7, 17, 13), (11, 9, 1), (13, 31, 29), (37, 53, 300), (64, 128, 784),
-          (145, 33, 257), (73, 41, 513), (200, 100, 64), (150, 4097, 5), (12, 4081, 2)]
+          (145, 33, 257), (73, 41, 513), (200, 100, 64), (150, 4097, 5), (12, 4081, 2),
+          # N = 1 and K = 1 take the matrix-vector / outer-product loops: rows in fours and a
+          # remainder, K past a whole vector.
+          (203, 1, 100), (100, 1, 203), (203, 100, 1), (3, 1, 7), (5, 1, 0)]
 TRANSPOSES = [(False, False), (True, False), (False, True), (True, True)]
 ACTIVATIONS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "step"]
 RTOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -69,7 +72,7 @@ def test_layouts_and_shapes(shape, trans, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("act", ACTIVATIONS)
-@pytest.mark.parametrize("shape", [(7, 17, 13), (145, 33, 257), (13, 5, 0)])
+@pytest.mark.parametrize("shape", [(7, 17, 13), (145, 33, 257), (13, 5, 0), (145, 1, 257), (145, 33, 1)])
 def test_epilogue_activations(shape, act, dtype):
     check(*shape, dtype, act=act)
     check(*shape, dtype, act=act, bias=False, trans_a=True)
@@ -106,13 +109,15 @@ def test_saturation_and_nan_in_epilogue(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("act", ["sigmoid", "tanh"])
-def test_epilogue_activation_is_the_vector_math(act, dtype):
+@pytest.mark.parametrize("shape", [(37, 45, 29), (37, 1, 29), (37, 45, 1)])
+def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
     # The epilogue and activation_forward share one kernel per ISA: fusing must not change a bit.
+    M, N, K = shape
     rng = np.random.default_rng(3)
-    A = rng.normal(scale=3.0, size=(37, 29)).astype(dtype)
-    B = rng.normal(size=(29, 45)).astype(dtype)
-    b = rng.normal(size=45).astype(dtype)
-    fused, linear = np.empty((37, 45), dtype), np.empty((37, 45), dtype)
+    A = rng.normal(scale=3.0, size=(M, K)).astype(dtype)
+    B = rng.normal(size=(K, N)).astype(dtype)
+    b = rng.normal(size=N).astype(dtype)
+    fused, linear = np.empty((M, N), dtype), np.empty((M, N), dtype)
     core._gemm(A, B, False, False, b, act, 0.0, False, fused)
     core._gemm(A, B, False, False, b, "linear", 0.0, False, linear)
     np.testing.assert_array_equal(fused, core._vmath(act, linear.ravel()).reshape(linear.shape))
@@ -120,11 +125,13 @@ def test_epilogue_activation_is_the_vector_math(act, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans", TRANSPOSES)
-@pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64)])
+@pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64),
+                                   (20003, 1, 301), (3001, 401, 1)])
 def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):
     M, N, K = shape
     rng = np.random.default_rng(1)
-    A = rng.standard_normal((K, M) if trans[0] else (M, K)).astype(dtype)
+    # Pre-activations of order 1, so that tanh does not saturate and hide a difference.
+    A = (rng.standard_normal((K, M) if trans[0] else (M, K)) / np.sqrt(K)).astype(dtype)
     B = rng.standard_normal((N, K) if trans[1] else (K, N)).astype(dtype)
     b = rng.standard_normal(N).astype(dtype)
     out = []

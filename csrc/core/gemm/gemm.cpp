@@ -108,6 +108,26 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
   }
 }
 
+// Matrix-vector and outer products (thin.h), split by rows of C.
+template <class T>
+void thin(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
+          bool accumulate, const GemmEpilogue<T>& ep) {
+  const auto rows = for_type<T>(kernels()).thin_rows;
+  const int threads = int(std::min<i64>(threads_for<T>(2 * M * N * K), M));
+  if (threads == 1) {
+    rows(0, M, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep.bias);
+  } else {
+#pragma omp parallel num_threads(threads)
+    {
+      const i64 tid = omp_get_thread_num(), nth = omp_get_num_threads();
+      rows(tid * M / nth, (tid + 1) * M / nth, N, K, A, rsa, csa, B, rsb, csb, C, accumulate,
+           ep.bias);
+    }
+  }
+  // The vector math the register-tile epilogue applies too (bitwise the same).
+  if (ep.act.kind != Act::Linear) activation_forward(C, M, N, ep.act);
+}
+
 }  // namespace
 }  // namespace gemm_detail
 
@@ -118,6 +138,7 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
   using Bk = Blocking<T>;
   assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
+  if ((N == 1 || K == 1) && ldc == N) return thin(M, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
   int threads = threads_for<T>(2 * M * N * K);
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));

@@ -9,6 +9,7 @@
 
 #include "core/gemm/kernels.h"
 #include "core/gemm/pack.h"
+#include "core/gemm/thin.h"
 #include "core/simd/vmath_avx2.h"
 
 namespace fastmlp::gemm_detail {
@@ -303,8 +304,8 @@ static_assert(Blocking<float>::MR == 6 && Blocking<float>::NR == 2 * F32::W, "6x
 static_assert(Blocking<double>::MR == 6 && Blocking<double>::NR == 2 * F64::W, "6x8 double tile");
 
 constexpr GemmKernels kTable = {"avx2+fma",
-                                {kernel<F32>, pack_a_avx2<F32>, pack_b_avx2<F32>},
-                                {kernel<F64>, pack_a_avx2<F64>, pack_b_avx2<F64>}};
+                                {kernel<F32>, pack_a_avx2<F32>, pack_b_avx2<F32>, thin_rows<F32>},
+                                {kernel<F64>, pack_a_avx2<F64>, pack_b_avx2<F64>, thin_rows<F64>}};
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 
 #include "core/gemm/kernels.h"
 #include "core/gemm/pack.h"
+#include "core/gemm/thin.h"
 #include "core/simd/scalar_math.h"
 
 namespace fastmlp::gemm_detail {
@@ -54,8 +55,9 @@ void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
 }
 
 constexpr GemmKernels kTable = {"generic",
-                                {kernel<float>, pack_a<float>, pack_b_panel<float>},
-                                {kernel<double>, pack_a<double>, pack_b_panel<double>}};
+                                {kernel<float>, pack_a<float>, pack_b_panel<float>, thin_rows<ScalarLanes<float>>},
+                                {kernel<double>, pack_a<double>, pack_b_panel<double>,
+                                 thin_rows<ScalarLanes<double>>}};
 
 }  // namespace
 

@@ -45,6 +45,9 @@ struct GemmOps {
   void (*kernel)(i64 kc, const T* a, const T* b, const MicroTile<T>& t);
   void (*pack_a)(i64 mc, i64 kc, const T* A, i64 rsa, i64 csa, T* out);
   void (*pack_b)(i64 kc, i64 n, const T* B, i64 rsb, i64 csb, T* out);
+  // Rows [i0, i1) of a product with N == 1 or K == 1 (thin.h), before the activation.
+  void (*thin_rows)(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B,
+                    i64 rsb, i64 csb, T* C, bool accumulate, const T* bias);
 };
 
 struct GemmKernels {
