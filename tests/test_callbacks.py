@@ -142,3 +142,18 @@ def test_history_plot_draws_when_matplotlib_is_there(tmp_path):
     h = model().fit(X, y, epochs=3, validation_data=data(seed=1), verbose=0)
     h.plot(tmp_path / "h.png")
     assert (tmp_path / "h.png").stat().st_size > 1000
+
+
+def test_a_history_subclass_sees_each_epoch_as_it_ends():
+    # History alone lets every epoch run in one call into the core; a subclass may act between
+    # epochs (here: stop), so it must see each one before the next trains.
+    class StopAfterTwo(fm.History):
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            if epoch == 1:
+                self.model.stop_training = True
+
+    X, y = data()
+    m = model()
+    m.fit(X, y, epochs=10, callbacks=[StopAfterTwo()], verbose=0)
+    assert m._epochs_done == 2

@@ -71,6 +71,28 @@ def test_layouts_and_shapes(shape, trans, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans", TRANSPOSES)
+@pytest.mark.parametrize("shape", [(203, 1, 100), (100, 1, 203), (203, 100, 1), (17, 1, 3), (11, 9, 1)])
+def test_row_stride_wider_than_n(shape, trans, dtype):
+    # The library's C rows are N apart (the matrix-vector / outer-product loops need that); a
+    # wider C sends N = 1 and K = 1 through the register tiles, edge tiles and kc = 1 included.
+    M, N, K = shape
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((K, M) if trans[0] else (M, K)).astype(dtype)
+    B = rng.standard_normal((N, K) if trans[1] else (K, N)).astype(dtype)
+    b = rng.standard_normal(N).astype(dtype)
+    C = rng.standard_normal((M, N + 3)).astype(dtype)
+    before = C.copy()
+    core._gemm(A, B, *trans, b, "relu", 0.0, True, C)
+    opA = (A.T if trans[0] else A).astype(np.float64)
+    opB = (B.T if trans[1] else B).astype(np.float64)
+    want = np.maximum(before[:, :N] + opA @ opB + b, 0.0)
+    tol = RTOL[dtype] * (np.abs(before[:, :N]) + np.abs(opA) @ np.abs(opB) + np.abs(b) + 1)
+    assert np.all(np.abs(C[:, :N] - want) <= tol)
+    np.testing.assert_array_equal(C[:, N:], before[:, N:])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("act", ACTIVATIONS)
 @pytest.mark.parametrize("shape", [(7, 17, 13), (145, 33, 257), (13, 5, 0), (145, 1, 257), (145, 33, 1)])
 def test_epilogue_activations(shape, act, dtype):
@@ -97,9 +119,10 @@ def test_softmax_is_not_an_epilogue():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_saturation_and_nan_in_epilogue(dtype):
-    A = np.array([[1.0], [1.0], [1.0], [1.0]], dtype)
-    B = np.array([[1e4, -1e4, np.nan, 0.0]], dtype)
+@pytest.mark.parametrize("K", [2, 1], ids=["register-tile", "outer-product"])
+def test_saturation_and_nan_in_epilogue(dtype, K):
+    A = np.full((4, K), 1.0 / K, dtype)  # halves are exact: the sums are B's row
+    B = np.tile(np.array([1e4, -1e4, np.nan, 0.0], dtype), (K, 1))
     for act, expected in [("sigmoid", [1, 0, np.nan, 0.5]), ("tanh", [1, -1, np.nan, 0]),
                           ("linear", [1e4, -1e4, np.nan, 0])]:
         C = np.empty((4, 4), dtype)

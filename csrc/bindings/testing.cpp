@@ -41,7 +41,8 @@ void gemm_test(const In<T>& A, const In<T>& B, bool trans_a, bool trans_b, const
   require(A.ndim() == 2 && B.ndim() == 2 && C.ndim() == 2, "_gemm: A, B and C must be 2-D");
   const i64 M = trans_a ? A.shape(1) : A.shape(0), K = trans_a ? A.shape(0) : A.shape(1);
   const i64 KB = trans_b ? B.shape(1) : B.shape(0), N = trans_b ? B.shape(0) : B.shape(1);
-  require(K == KB && C.shape(0) == M && C.shape(1) == N && C.writeable(), "_gemm: shapes");
+  // A C wider than N is written in its first N columns: a row stride other than N.
+  require(K == KB && C.shape(0) == M && C.shape(1) >= N && C.writeable(), "_gemm: shapes");
   In<T> b;
   if (!bias.is_none()) {
     b = bias.cast<In<T>>();
@@ -52,8 +53,9 @@ void gemm_test(const In<T>& A, const In<T>& B, bool trans_a, bool trans_b, const
   const GemmEpilogue<T> ep{bias.is_none() ? nullptr : b.data(), {act_from_name(act), alpha}};
   const T *a = A.data(), *bm = B.data();
   T* c = C.mutable_data();
+  const i64 ldc = C.shape(1);
   py::gil_scoped_release nogil;
-  gemm<T>(M, N, K, a, rsa, csa, bm, rsb, csb, c, N, accumulate, ep);
+  gemm<T>(M, N, K, a, rsa, csa, bm, rsb, csb, c, ldc, accumulate, ep);
 }
 
 template <class T>

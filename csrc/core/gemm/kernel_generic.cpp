@@ -1,7 +1,8 @@
 // Portable micro-kernels with the same tile shapes as the AVX2 ones, written so the compiler can
 // vectorise the j loops for whatever the baseline target is (SSE2, NEON). The accumulators start
 // from C (or the bias) and add the products in K order, one rounding each: the plain sequential
-// dot product, the reference the AVX2 path is tested against.
+// dot product, the reference the AVX2 path is tested against. Matrix-vector and outer products
+// go through thin.h instead (products first, then C, then the bias), with one-lane "vectors".
 #include <cmath>
 
 #include "core/gemm/kernels.h"

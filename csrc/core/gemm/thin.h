@@ -50,6 +50,12 @@ void dot_rows(const typename S::T* A, i64 rsa, const typename S::T* b, i64 K,
   }
 }
 
+// v plus the bias when there is one (no addition otherwise, as in the register tiles).
+template <class T>
+T with_bias(T v, const T* bias) {
+  return bias ? v + bias[0] : v;
+}
+
 // Rows [i0, i1) of C = (accumulate ? C : 0) + A B + bias when N == 1 or K == 1, for C with
 // ldc == N. Each row is computed the same way whichever thread computes it.
 template <class S, class T = typename S::T>
@@ -60,12 +66,13 @@ void thin_rows(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const
       const T a = A[i * rsa];
       T* c = C + i * N;
 #pragma omp simd
-      for (i64 j = 0; j < N; ++j)
-        c[j] = (accumulate ? c[j] : T(0)) + a * B[j * csb] + (bias ? bias[j] : T(0));
+      for (i64 j = 0; j < N; ++j) {
+        const T v = (accumulate ? c[j] : T(0)) + a * B[j * csb];
+        c[j] = bias ? v + bias[j] : v;
+      }
     }
     return;
   }
-  const T b0 = bias ? bias[0] : T(0);
   if (rsa == 1) {  // A's columns are contiguous (X^T in a weight gradient): scaled column sums
     for (i64 i = i0; i < i1; ++i) C[i] = accumulate ? C[i] : T(0);
     for (i64 p = 0; p < K; ++p) {
@@ -74,7 +81,8 @@ void thin_rows(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const
 #pragma omp simd
       for (i64 i = i0; i < i1; ++i) C[i] += a[i] * bp;
     }
-    for (i64 i = i0; i < i1; ++i) C[i] += b0;
+    if (bias)
+      for (i64 i = i0; i < i1; ++i) C[i] += bias[0];
     return;
   }
   if (csa == 1 && rsb == 1) {  // rows of A against a contiguous column: dot products
@@ -83,18 +91,18 @@ void thin_rows(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const
     T s[R];
     for (; i + R <= i1; i += R) {
       dot_rows<S, R>(A + i * rsa, rsa, B, K, s);
-      for (int r = 0; r < R; ++r) C[i + r] = (accumulate ? C[i + r] + s[r] : s[r]) + b0;
+      for (int r = 0; r < R; ++r) C[i + r] = with_bias(accumulate ? C[i + r] + s[r] : s[r], bias);
     }
     for (; i < i1; ++i) {
       dot_rows<S, 1>(A + i * rsa, rsa, B, K, s);
-      C[i] = (accumulate ? C[i] + s[0] : s[0]) + b0;
+      C[i] = with_bias(accumulate ? C[i] + s[0] : s[0], bias);
     }
     return;
   }
   for (i64 i = i0; i < i1; ++i) {
     T s = 0;
     for (i64 p = 0; p < K; ++p) s += A[i * rsa + p * csa] * B[p * rsb];
-    C[i] = (accumulate ? C[i] + s : s) + b0;
+    C[i] = with_bias(accumulate ? C[i] + s : s, bias);
   }
 }
 

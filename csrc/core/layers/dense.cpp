@@ -30,8 +30,8 @@ void dense_backward(T* dX, T* dW, T* db, T* dY, const T* X, const T* Y, const T*
     for (i64 i = 0; i < in * out; ++i)
       dW[i] += t_l1 * T((W[i] > T(0)) - (W[i] < T(0))) + two_l2 * W[i];
   } else if (l2 != 0.0) {
-    // L2 alone (scikit-learn's alpha), the common case: the same sum without the sign term
-    // (+-0 + x == x), in a loop the compiler vectorises.
+    // L2 alone (scikit-learn's alpha), the common case: the sum without its sign term, which is
+    // +-0 here (the same value, up to the sign of a zero), in a loop the compiler vectorises.
 #pragma omp simd
     for (i64 i = 0; i < in * out; ++i) dW[i] += two_l2 * W[i];
   }
