@@ -141,7 +141,9 @@ class Trainer:
         while epoch < epochs and not model.stop_training:
             # As many epochs per call into the core as every callback allows (History: all of
             # them); validation needs the weights after each epoch.
-            count = 1 if val is not None else max(1, min(epochs - epoch, *(cb._unattended_epochs() for cb in callbacks)))
+            count = 1
+            if val is None:
+                count = max(1, min(epochs - epoch, *(cb._unattended_epochs() for cb in callbacks)))
             for cb in callbacks:
                 cb.on_epoch_begin(epoch)
             start = time.perf_counter()

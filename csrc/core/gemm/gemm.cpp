@@ -108,6 +108,13 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
   }
 }
 
+// The products thin.h's loops cover: outer products, and matrix-vector products that read A by
+// whole columns (X^T) or by whole rows against a contiguous B. Other strides take the blocked
+// path, which handles any.
+bool is_thin(i64 N, i64 K, i64 rsa, i64 csa, i64 rsb, i64 ldc) {
+  return ldc == N && (K == 1 || (N == 1 && (rsa == 1 || (csa == 1 && rsb == 1))));
+}
+
 // Matrix-vector and outer products (thin.h), split by rows of C.
 template <class T>
 void thin(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
@@ -138,7 +145,7 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
   using Bk = Blocking<T>;
   assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
-  if ((N == 1 || K == 1) && ldc == N) return thin(M, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
+  if (is_thin(N, K, rsa, csa, rsb, ldc)) return thin(M, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
   int threads = threads_for<T>(2 * M * N * K);
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));

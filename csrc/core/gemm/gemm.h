@@ -7,8 +7,8 @@
 // instruction set chosen at run time. The epilogue (bias, then activation) runs on the register
 // tile after its last K block. Threads split tiles of C only, never K, so every element sums its
 // products in the same order: results are bitwise identical for any thread count (on one ISA).
-// Matrix-vector (N = 1) and outer (K = 1) products with contiguous C take a direct loop instead,
-// split by rows of C under the same guarantee.
+// Outer products (K = 1) and matrix-vector products (N = 1) in the layouts backprop uses, with
+// contiguous C, take a direct loop instead, split by rows of C under the same guarantee.
 #pragma once
 #include "core/activations.h"
 #include "core/common.h"

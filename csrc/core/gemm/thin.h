@@ -56,8 +56,9 @@ T with_bias(T v, const T* bias) {
   return bias ? v + bias[0] : v;
 }
 
-// Rows [i0, i1) of C = (accumulate ? C : 0) + A B + bias when N == 1 or K == 1, for C with
-// ldc == N. Each row is computed the same way whichever thread computes it.
+// Rows [i0, i1) of C = (accumulate ? C : 0) + A B + bias, for C with ldc == N, in the three cases
+// gemm.cpp's is_thin admits: K == 1, or N == 1 with A's columns or its rows contiguous (and B's
+// column). Each row is computed the same way whichever thread computes it.
 template <class S, class T = typename S::T>
 void thin_rows(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
                i64 csb, T* C, bool accumulate, const T* bias) {
@@ -85,24 +86,17 @@ void thin_rows(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const
       for (i64 i = i0; i < i1; ++i) C[i] += bias[0];
     return;
   }
-  if (csa == 1 && rsb == 1) {  // rows of A against a contiguous column: dot products
-    constexpr int R = 4;
-    i64 i = i0;
-    T s[R];
-    for (; i + R <= i1; i += R) {
-      dot_rows<S, R>(A + i * rsa, rsa, B, K, s);
-      for (int r = 0; r < R; ++r) C[i + r] = with_bias(accumulate ? C[i + r] + s[r] : s[r], bias);
-    }
-    for (; i < i1; ++i) {
-      dot_rows<S, 1>(A + i * rsa, rsa, B, K, s);
-      C[i] = with_bias(accumulate ? C[i] + s[0] : s[0], bias);
-    }
-    return;
+  // Rows of A against a contiguous column (csa == 1, rsb == 1): dot products.
+  constexpr int R = 4;
+  i64 i = i0;
+  T s[R];
+  for (; i + R <= i1; i += R) {
+    dot_rows<S, R>(A + i * rsa, rsa, B, K, s);
+    for (int r = 0; r < R; ++r) C[i + r] = with_bias(accumulate ? C[i + r] + s[r] : s[r], bias);
   }
-  for (i64 i = i0; i < i1; ++i) {
-    T s = 0;
-    for (i64 p = 0; p < K; ++p) s += A[i * rsa + p * csa] * B[p * rsb];
-    C[i] = with_bias(accumulate ? C[i] + s : s, bias);
+  for (; i < i1; ++i) {
+    dot_rows<S, 1>(A + i * rsa, rsa, B, K, s);
+    C[i] = with_bias(accumulate ? C[i] + s[0] : s[0], bias);
   }
 }
 
