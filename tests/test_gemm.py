@@ -13,6 +13,8 @@ core = fm._core
 SHAPES = [(1, 1, 1), (1, 1, 0), (3, 5, 0), (1, 17, 1), (17, 1, 3), (2, 3, 5), (5, 7, 11),
           (6, 16, 8), (7, 17, 13), (11, 9, 1), (13, 31, 29), (37, 53, 300), (64, 128, 784),
           (145, 33, 257), (73, 41, 513), (200, 100, 64), (150, 4097, 5), (12, 4081, 2),
+          # One row block split by columns between threads, across an NC boundary.
+          (64, 4100, 300),
           # N = 1 and K = 1 take the matrix-vector / outer-product loops: rows in fours and a
           # remainder, K past a whole vector.
           (203, 1, 100), (100, 1, 203), (203, 100, 1), (3, 1, 7), (5, 1, 0)]
@@ -149,7 +151,7 @@ def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans", TRANSPOSES)
 @pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64),
-                                   (20003, 1, 301), (3001, 401, 1)])
+                                   (64, 4100, 300), (20003, 1, 301), (3001, 401, 1)])
 def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):
     M, N, K = shape
     rng = np.random.default_rng(1)
