@@ -13,23 +13,25 @@ def data():
     return X, y
 
 
-def train(X, y, seed, threads, dtype="float32"):
+def train(X, y, seed, threads, dtype="float32", batch_size=256):
     fm.set_num_threads(threads)
     assert fm.get_num_threads() == threads
-    # big enough (256-wide layers, batch 256) that the parallel kernels engage
+    # big enough (256-wide layers) that the parallel kernels engage; a batch of 256 splits the
+    # products' rows between threads, one of 64 their columns
     model = fm.Sequential([fm.layers.Dense(256, activation="relu"),
                            fm.layers.Dense(256, activation="tanh"),
                            fm.layers.Dense(4, activation="softmax")],
                           input_dim=200, seed=seed, dtype=dtype)
     model.compile(optimizer=fm.optimizers.Adam(lr=1e-3), loss="sparse_categorical_crossentropy")
-    model.fit(X, y, epochs=2, batch_size=256, shuffle=True)
+    model.fit(X, y, epochs=2, batch_size=batch_size, shuffle=True)
     return model.get_weights()
 
 
+@pytest.mark.parametrize("batch_size", [256, 64])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_one_vs_two_threads_bitwise_equal(data, restore_threads, dtype):
-    w1 = train(*data, seed=7, threads=1, dtype=dtype)
-    w2 = train(*data, seed=7, threads=2, dtype=dtype)
+def test_one_vs_two_threads_bitwise_equal(data, restore_threads, dtype, batch_size):
+    w1 = train(*data, seed=7, threads=1, dtype=dtype, batch_size=batch_size)
+    w2 = train(*data, seed=7, threads=2, dtype=dtype, batch_size=batch_size)
     assert len(w1) == len(w2) == 6
     for a, b in zip(w1, w2):
         assert a.dtype == np.dtype(dtype)

@@ -20,7 +20,7 @@ const GemmKernels& kernels() { return FASTMLP_ACTIVE_TABLE(generic_gemm_kernels,
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
 
-// Packing buffers: B's panel, shared by the team, then one A block per thread. One buffer per
+// Packing buffers: B's panel, then one A block per thread. One buffer per
 // calling thread (thread_local keeps concurrent calls apart) that only grows, so steady-state
 // training does not allocate, and nothing can throw inside the parallel region.
 template <class T>
@@ -62,7 +62,11 @@ Plan plan(i64 M, i64 N, int threads) {
 }
 
 // The share of thread `tid` of `nth`. Work is split by fixed contiguous ranges and the team meets
-// at explicit barriers (no worksharing constructs, which would bind to a caller's region).
+// at explicit barriers (no worksharing constructs, which would bind to a caller's region). Row
+// blocks share B's panel: the team packs it between two barriers per K block. A single row block
+// is split by columns: each thread packs and reads only its own panels, at places that stay put
+// from one K block to the next (panel jp at jp * NR * kcb), and the team meets only when a new
+// NC block reassigns them.
 template <class T>
 void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, const Plan& pl, T* bpack, T* apack,
@@ -74,24 +78,26 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
   // K = 0 still writes C (zeros or C, then the epilogue). They depend on K only: same sum order.
   const i64 nkb = std::max<i64>(1, ceil_div(K, Bk::KC)), kcb = ceil_div(K, nkb);
   const i64 item0 = tid * items / nth, item1 = (tid + 1) * items / nth;
+  const bool own_panels = pl.mb == 1, meet = nth > 1 && !own_panels;
 
   for (i64 jc = 0; jc < N; jc += Bk::NC) {
     const i64 nc = std::min(Bk::NC, N - jc);
     const i64 n_panels = ceil_div(nc, Bk::NR);
+    const i64 jp_begin = own_panels ? item0 * n_panels / pl.ng : tid * n_panels / nth;
+    const i64 jp_end = own_panels ? item1 * n_panels / pl.ng : (tid + 1) * n_panels / nth;
+    if (own_panels && nth > 1 && jc > 0) {
+#pragma omp barrier
+    }  // the previous NC block's kernels are done with the panels this one reassigns
     for (i64 kb = 0; kb < nkb; ++kb) {
       const i64 pc = kb * kcb, kc = std::min(kcb, K - pc);
       const bool last = kb + 1 == nkb;
-      // With one row block a thread packs just the panels of its own items, which no other reads.
-      const bool own_panels = pl.mb == 1, meet = nth > 1 && !own_panels;
-      const i64 jp_begin = own_panels ? item0 * n_panels / pl.ng : tid * n_panels / nth;
-      const i64 jp_end = own_panels ? item1 * n_panels / pl.ng : (tid + 1) * n_panels / nth;
       if (meet) {
 #pragma omp barrier
       }  // the previous block's kernels are done with bpack
       for (i64 jp = jp_begin; jp < jp_end; ++jp) {
         const i64 j0 = jp * Bk::NR;
         ops.pack_b(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
-                   bpack + jp * Bk::NR * kc);
+                   bpack + jp * Bk::NR * kcb);
       }
       if (meet) {
 #pragma omp barrier
@@ -101,6 +107,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
         const i64 ic = pl.block_first(b, Bk::MR);
         const i64 mc = std::min(pl.block_first(b + 1, Bk::MR), M) - ic;
         const i64 jp0 = g * n_panels / pl.ng, jp1 = (g + 1) * n_panels / pl.ng;
+        if (jp0 == jp1) continue;  // a group left without panels by a narrow last NC block
         ops.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, apack);
         for (i64 jp = jp0; jp < jp1; ++jp) {
           const i64 j = jc + jp * Bk::NR, n = std::min(Bk::NR, N - j);
@@ -110,7 +117,7 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
             const i64 m = std::min(Bk::MR, mc - ir);
             const MicroTile<T> tile{c, ldc, m, n, accumulate || pc > 0, bias, last, ep.act.kind,
                                     T(ep.act.alpha)};
-            ops.kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kc, tile);
+            ops.kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kcb, tile);
           }
         }
       }
