@@ -31,6 +31,8 @@ SHAPES = [
     ("dX 200x1@1x100", 200, 100, 1, False, True),
 ]
 
+IDLE_SECONDS = 0.5
+
 
 def operands(M, N, K, trans_a, trans_b, dtype):
     """Arrays as stored (A is K x M when transposed, B is N x K) and the NumPy views of op(A), op(B)."""
@@ -88,7 +90,11 @@ def main():
                 for shape in SHAPES:
                     _, M, N, K, _, _ = shape
                     r = runners(shape, dtype)
+                    # Each library's worker threads spin for a while after its last call; on 2
+                    # cores they would take a core from the next library's team.
+                    time.sleep(IDLE_SECONDS)
                     f = gflops(r["fastmlp"], 2 * M * N * K)
+                    time.sleep(IDLE_SECONDS)
                     n = gflops(r["numpy"], 2 * M * N * K)
                     print(f"{shape[0]:24} {np.dtype(dtype).name:7} {threads:3d} {f:9.1f} {n:9.1f} {f / n:6.2f}",
                           flush=True)
