@@ -59,3 +59,63 @@ def test_shuffle_changes_the_trajectory(data, restore_threads):
         model.fit(X, y, epochs=1, batch_size=32, shuffle=shuffle)
         results.append(model.get_weights())
     assert not np.array_equal(results[0][0], results[1][0])
+
+
+# Networks of Dense layers whose step weighs at least 2^21 float32 operations (6 x rows x
+# weights) train each step in one parallel region on 2 threads, and solo on 1. Every variant
+# below takes a different branch of that step: elementwise activations forward and backward, a
+# softmax output the loss does not absorb (MSE), one-unit outputs (matrix-vector and outer
+# products), L1 and L2 penalties, clipping, sample weights and each optimizer's update.
+TEAM_STEP_VARIANTS = {
+    "sigmoid-tanh-softmax-mse": dict(
+        layers=[(96, "sigmoid", None), (64, "tanh", None), (4, "softmax", None)], loss="mse",
+        optimizer=lambda: fm.optimizers.SGD(lr=0.1, momentum=0.9, nesterov=True), onehot=True),
+    "leaky-relu-l1l2-clipnorm": dict(
+        layers=[(128, "leaky_relu", (1e-3, 1e-3)), (64, "relu", (0.0, 1e-2)), (4, "softmax", None)],
+        loss="sparse_categorical_crossentropy",
+        optimizer=lambda: fm.optimizers.RMSprop(lr=1e-3, momentum=0.5), clip_norm=0.05),
+    "one-unit-bce-clipvalue-weights": dict(
+        layers=[(160, "relu", (1e-4, 0.0)), (1, "sigmoid", None)], loss="binary_crossentropy",
+        optimizer=lambda: fm.optimizers.Adagrad(lr=0.05), clip_value=0.01, weighted=True),
+    "one-unit-regression": dict(
+        layers=[(160, "tanh", (0.0, 1e-3)), (1, "linear", None)], loss="mae",
+        optimizer=lambda: fm.optimizers.AdamW(lr=1e-3), regression=True),
+}
+
+
+def train_variant(X, y, variant, threads, dtype):
+    fm.set_num_threads(threads)
+    v = TEAM_STEP_VARIANTS[variant]
+    layers = [fm.layers.Dense(units, activation=act,
+                              kernel_regularizer=fm.regularizers.L1L2(*reg) if reg else None)
+              for units, act, reg in v["layers"]]
+    model = fm.Sequential(layers, input_dim=X.shape[1], seed=3, dtype=dtype)
+    model.compile(optimizer=v["optimizer"](), loss=v["loss"], clip_norm=v.get("clip_norm"),
+                  clip_value=v.get("clip_value"))
+    if v.get("onehot"):
+        target = np.eye(4, dtype=dtype)[y]
+    elif v.get("regression"):
+        target = X[:, :3].sum(axis=1, keepdims=True).astype(dtype)
+    elif v["loss"] == "binary_crossentropy":
+        target = (y % 2).reshape(-1, 1).astype(dtype)
+    else:
+        target = y
+    weights = np.linspace(0.2, 2.0, len(X)) if v.get("weighted") else None
+    # 250 rows per batch: the last of each epoch is shorter (2000 = 8 x 250; 1000 rows: 4 x 250)
+    history = model.fit(X.astype(dtype), target, epochs=2, batch_size=250, sample_weight=weights,
+                        verbose=0)
+    return model.get_weights(), history.history
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("variant", sorted(TEAM_STEP_VARIANTS))
+def test_team_step_equals_solo_step(data, restore_threads, variant, dtype):
+    X, y = data[0][:1100], data[1][:1100]  # 4 full batches of 250 and one of 100 per epoch
+    w1, h1 = train_variant(X, y, variant, 1, dtype)
+    w2, h2 = train_variant(X, y, variant, 2, dtype)
+    assert h1.keys() == h2.keys() and any(k.startswith("grad_norm/") for k in h1)
+    for key in h1:
+        if key != "time":
+            assert h1[key] == h2[key], key  # losses and gradient norms, bitwise
+    for a, b in zip(w1, w2):
+        assert np.array_equal(a, b)

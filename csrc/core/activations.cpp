@@ -10,8 +10,9 @@ namespace {
 
 // Elementwise work is cheap: a region pays off only from roughly this many elements per thread.
 constexpr i64 kElementwiseCost = 8;
-// Elements per call of the vector math, so threads get whole chunks.
-constexpr i64 kChunk = 4096;
+// Shares of whole cache lines, so no two threads write one.
+template <class T>
+constexpr i64 kAlign = 64 / sizeof(T);
 
 // Row-wise softmax of a block of rows, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
 template <class T>
@@ -44,38 +45,36 @@ template <class T>
 void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
   const i64 n = rows * cols;
   const int threads = threads_for<T>(kElementwiseCost * n);
+  // Elementwise results do not depend on where the shares are cut (the vector math's tail runs
+  // the same lanes), nor softmax's on how rows are grouped.
+  const auto each = [&](auto&& body) { for_shares(n, threads, kAlign<T>, body); };
   switch (act.kind) {
     case Act::Linear:
       return;
     case Act::Sigmoid:
-#pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; i += kChunk) vsigmoid(Z + i, std::min(kChunk, n - i));
-      return;
+      return each([&](i64 b, i64 e) { vsigmoid(Z + b, e - b); });
     case Act::Tanh:
-#pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; i += kChunk) vtanh(Z + i, std::min(kChunk, n - i));
-      return;
+      return each([&](i64 b, i64 e) { vtanh(Z + b, e - b); });
     case Act::Relu:
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? Z[i] : T(0);
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) Z[i] = Z[i] > T(0) ? Z[i] : T(0);
+      });
     case Act::LeakyRelu: {
       const T alpha = T(act.alpha);
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? Z[i] : alpha * Z[i];
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) Z[i] = Z[i] > T(0) ? Z[i] : alpha * Z[i];
+      });
     }
-    case Act::Softmax: {
-      const i64 block = std::max<i64>(1, kChunk / std::max<i64>(cols, 1));
-#pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 r = 0; r < rows; r += block)
-        softmax_rows(Z + r * cols, std::min(block, rows - r), cols);
-      return;
-    }
+    case Act::Softmax:
+      return for_shares(rows, threads, 1,
+                        [&](i64 b, i64 e) { softmax_rows(Z + b * cols, e - b, cols); });
     case Act::Step:
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) Z[i] = Z[i] > T(0) ? T(1) : T(0);
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) Z[i] = Z[i] > T(0) ? T(1) : T(0);
+      });
   }
 }
 
@@ -83,38 +82,43 @@ template <class T>
 void activation_backward(T* dA, const T* A, i64 rows, i64 cols, Activation act) {
   const i64 n = rows * cols;
   const int threads = threads_for<T>(kElementwiseCost * n);
+  const auto each = [&](auto&& body) { for_shares(n, threads, kAlign<T>, body); };
   switch (act.kind) {
     case Act::Linear:
     case Act::Step:
       return;
     case Act::Sigmoid:
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) dA[i] *= A[i] * (T(1) - A[i]);
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) dA[i] *= A[i] * (T(1) - A[i]);
+      });
     case Act::Tanh:
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) dA[i] *= T(1) - A[i] * A[i];
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) dA[i] *= T(1) - A[i] * A[i];
+      });
     case Act::Relu:
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) dA[i] = A[i] > T(0) ? dA[i] : T(0);
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) dA[i] = A[i] > T(0) ? dA[i] : T(0);
+      });
     case Act::LeakyRelu: {
       const T alpha = T(act.alpha);
-#pragma omp parallel for simd schedule(static) num_threads(threads)
-      for (i64 i = 0; i < n; ++i) dA[i] = A[i] > T(0) ? dA[i] : alpha * dA[i];
-      return;
+      return each([&](i64 b, i64 e) {
+#pragma omp simd
+        for (i64 i = b; i < e; ++i) dA[i] = A[i] > T(0) ? dA[i] : alpha * dA[i];
+      });
     }
     case Act::Softmax:
-#pragma omp parallel for schedule(static) num_threads(threads)
-      for (i64 r = 0; r < rows; ++r) {
-        T* d = dA + r * cols;
-        const T* a = A + r * cols;
-        T dot = 0;
-        for (i64 j = 0; j < cols; ++j) dot += d[j] * a[j];
-        for (i64 j = 0; j < cols; ++j) d[j] = a[j] * (d[j] - dot);
-      }
-      return;
+      return for_shares(rows, threads, 1, [&](i64 b, i64 e) {
+        for (i64 r = b; r < e; ++r) {
+          T* d = dA + r * cols;
+          const T* a = A + r * cols;
+          T dot = 0;
+          for (i64 j = 0; j < cols; ++j) dot += d[j] * a[j];
+          for (i64 j = 0; j < cols; ++j) d[j] = a[j] * (d[j] - dot);
+        }
+      });
   }
 }
 

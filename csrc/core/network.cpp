@@ -1,7 +1,9 @@
 #include "core/network.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -9,12 +11,20 @@
 #include "core/layers/dropout.h"
 #include "core/layers/noise.h"
 #include "core/layers/normalization.h"
+#include "core/parallel.h"
 #include "core/rng.h"
 
 namespace fastmlp {
 namespace {
 // Stochastic layer l draws from stream kLayerStream + l, counter block keyed by the step.
 constexpr u64 kLayerStream = 16;
+// Above this many float32 operations per step (~1 ms on two cores) the products dominate a step
+// and each is split across the team anyway: a step in one region measured no faster there
+// (in-process A/B: mnist-m-128 0.90-1.05x, wide-256 0.98-1.03x). Smaller networks, whose small
+// products and elementwise passes otherwise run on one thread, gained in most A/Bs: digits
+// 0.96-1.34x, breast cancer 1.03-1.21x, wine 1.11-1.21x, synthetic float32 0.89-1.11x, mnist-s-64
+// 0.98-1.05x.
+constexpr i64 kTeamStepWork = i64(1) << 27;
 }  // namespace
 
 template <class T>
@@ -69,6 +79,20 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     in = layer.out;
   }
   if (!open_blocks.empty()) throw std::invalid_argument("residual begin without an end");
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& layer = layers_[l];
+    if (layer.has_params()) reductions_.push_back({Reduction::GradSquares, l, layer.param_count});
+    if (layer.spec.kind != LayerKind::Dense) continue;
+    if (layer.spec.l1 != 0.0) reductions_.push_back({Reduction::KernelAbs, l, layer.in * layer.out});
+    if (layer.spec.l2 != 0.0)
+      reductions_.push_back({Reduction::KernelSquares, l, layer.in * layer.out});
+  }
+  reduced_.resize(reductions_.size());
+  by_size_.resize(reductions_.size());
+  std::iota(by_size_.begin(), by_size_.end(), size_t(0));
+  std::stable_sort(by_size_.begin(), by_size_.end(), [&](size_t a, size_t b) {
+    return reductions_[a].size > reductions_[b].size;
+  });
   params_.assign(size_t(params), T(0));
   grads_.assign(size_t(params), T(0));
   state_.assign(size_t(state), T(0));
@@ -157,14 +181,15 @@ void Network<T>::forward_folded(size_t l, size_t count, const T* input, i64 rows
     bf[j] = (dense.spec.use_bias ? W[in * out + j] : T(0)) * bf[j] + beta[j] - mean[j] * bf[j];
   const size_t last = l + count - 1;
   T* y = buffers_[last].data();
-  dense_forward(y, static_cast<T*>(nullptr), input, Wf, bf, rows, in, out,
+  dense_forward(Exec<T>{}, y, static_cast<T*>(nullptr), input, Wf, bf, rows, in, out,
                 count == 3 ? layers_[last].spec.act : Activation{Act::Linear});
   for (size_t k = l; k <= last; ++k) outputs_[k] = y;
 }
 
 template <class T>
-const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state) {
-  reserve(rows);
+const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state,
+                             const Exec<T>& ex) {
+  reserve(rows);  // a team's step reserves before its region: then this does nothing
   const bool keep_logits = loss_absorbs_output_activation();
   const T* input = X;
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -173,29 +198,30 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
     T* out = buffers_[l].data();
     T* p = params_.data() + layer.param_offset;
     const i64 n = rows * layer.out;
-    outputs_[l] = out;
+    const T* result = out;  // the layer's output; the identities pass their input on
     switch (s.kind) {
       case LayerKind::Dense: {
         if (!training) {
           if (const size_t count = foldable(l); count > 1) {
             forward_folded(l, count, input, rows);
             l += count - 1;
+            result = outputs_[l];
             break;
           }
         }
         const bool last = l + 1 == layers_.size();
-        dense_forward(out, last && keep_logits ? logits_.data() : nullptr, input, p,
+        dense_forward(ex, out, last && keep_logits ? logits_.data() : nullptr, input, p,
                       s.use_bias ? p + layer.in * layer.out : nullptr, rows, layer.in, layer.out,
                       s.act);
         break;
       }
       case LayerKind::GaussianNoise:
         if (training) gaussian_noise_forward(out, input, n, s.rate, layer_key(l));
-        else outputs_[l] = input;  // the identity at inference: no copy
+        else result = input;  // the identity at inference: no copy
         break;
       case LayerKind::Dropout:
         if (training) dropout_forward(out, input, n, s.rate, layer_key(l));
-        else outputs_[l] = input;
+        else result = input;
         break;
       case LayerKind::BatchNorm: {
         T* moving = state_.data() + layer.state_offset;
@@ -218,7 +244,7 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
         activation_forward(out, rows, layer.out, s.act);
         break;
       case LayerKind::ResidualBegin:
-        outputs_[l] = input;
+        result = input;
         break;
       case LayerKind::ResidualEnd: {
         const T* skip = outputs_[size_t(layer.partner)];
@@ -226,18 +252,23 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
         break;
       }
     }
-    input = outputs_[l];
+    if (ex.leader()) outputs_[l] = result;  // read by the team only after a barrier
+    input = result;
   }
-  return outputs_.back();
+  return input;
 }
 
 template <class T>
-double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
+double Network<T>::backward(const T* X, Targets<T> y, i64 rows, const Exec<T>& ex) {
   const bool absorbed = loss_absorbs_output_activation();
   T* delta = delta_.data();
-  const double loss_sum = loss_forward_backward(loss_.kind, absorbed || loss_.from_logits,
-                                                absorbed ? logits_.data() : outputs_.back(), y,
-                                                rows, output_dim(), delta);
+  T* spare = delta_next_.data();
+  // The loss sums its rows in order on one thread: the same sum for any thread count.
+  if (ex.leader())
+    step_loss_sum_ = loss_forward_backward(loss_.kind, absorbed || loss_.from_logits,
+                                           absorbed ? logits_.data() : outputs_.back(), y, rows,
+                                           output_dim(), delta);
+  ex.barrier();
   // Walk down to the lowest layer with weights; below it no gradient is needed.
   for (i64 l = i64(layers_.size()) - 1; l >= first_param_layer_ && l >= 0; --l) {
     const size_t li = size_t(l);
@@ -248,11 +279,11 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
     T* g = grads_.data() + layer.param_offset;
     const T* p = params_.data() + layer.param_offset;
     const i64 n = rows * layer.out;
-    T* dX = need_dx ? delta_next_.data() : nullptr;
+    T* dX = need_dx ? spare : nullptr;
     switch (s.kind) {
       case LayerKind::Dense: {
         const bool top = li + 1 == layers_.size();
-        dense_backward(dX, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta, input,
+        dense_backward(ex, dX, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta, input,
                        outputs_[li], p, rows, layer.in, layer.out,
                        top && absorbed ? Activation{Act::Linear} : s.act, s.l1, s.l2);
         break;
@@ -290,58 +321,93 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
         dX = nullptr;  // the gradient passes through unchanged
         break;
     }
-    if (dX) {
-      std::swap(delta_, delta_next_);
-      delta = delta_.data();
-    }
+    if (dX) std::swap(delta, spare);
   }
-  return loss_sum;
+  return step_loss_sum_;
 }
 
 template <class T>
-double Network<T>::penalty() const {
-  double total = 0;
-  for (const Layer& layer : layers_) {
-    const LayerSpec& s = layer.spec;
-    if (s.kind != LayerKind::Dense || (s.l1 == 0.0 && s.l2 == 0.0)) continue;
-    const T* W = params_.data() + layer.param_offset;
-    const i64 n = layer.in * layer.out;
-    if (s.l1 != 0.0) {
+double Network<T>::reduce(const Reduction& r) const {
+  const Layer& layer = layers_[r.layer];
+  switch (r.what) {
+    case Reduction::GradSquares:
+      return sum_squares(grads_.data() + layer.param_offset, layer.param_count);
+    case Reduction::KernelAbs: {
+      const T* W = params_.data() + layer.param_offset;
       double abs_sum = 0;
-      for (i64 i = 0; i < n; ++i) abs_sum += std::abs(double(W[i]));
-      total += s.l1 * abs_sum;
+      for (i64 i = 0; i < r.size; ++i) abs_sum += std::abs(double(W[i]));
+      return abs_sum;
     }
-    if (s.l2 != 0.0) total += s.l2 * sum_squares(W, n);
+    case Reduction::KernelSquares:
+      return sum_squares(params_.data() + layer.param_offset, r.size);
+  }
+  return 0.0;
+}
+
+template <class T>
+template <class Value>
+double Network<T>::penalty_of(Value&& value) const {
+  double total = 0;
+  for (size_t k = 0; k < reductions_.size(); ++k) {
+    const Reduction& r = reductions_[k];
+    const LayerSpec& s = layers_[r.layer].spec;
+    if (r.what == Reduction::KernelAbs) total += s.l1 * value(k);
+    if (r.what == Reduction::KernelSquares) total += s.l2 * value(k);
   }
   return total;
 }
 
 template <class T>
-bool Network<T>::apply_update() {
-  const i64 n = num_params();
-  T* g = grads_.data();
+double Network<T>::penalty() const {
+  return penalty_of([&](size_t k) { return reduce(reductions_[k]); });
+}
+
+template <class T>
+int Network<T>::step_threads(i64 rows) const {
+  // A team step runs Dense layers only; the products weigh 6 operations per weight and row.
+  for (const Layer& layer : layers_)
+    if (layer.spec.kind != LayerKind::Dense) return 1;
+  const i64 work = 6 * rows * num_params() * i64(sizeof(T) / sizeof(float));
+  return work > kTeamStepWork ? 1 : threads_for<T>(6 * rows * num_params());
+}
+
+template <class T>
+bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss) {
+  forward(X, rows, true, true, ex);
+  const double data_loss = backward(X, y, rows, ex);
+  ex.barrier();  // every gradient is written
+  // Each sum runs whole on one thread (the largest first, dealt round the team): splitting one
+  // would change its order.
+  for (size_t k = size_t(ex.team.tid); k < reductions_.size(); k += size_t(ex.team.nth))
+    reduced_[by_size_[k]] = reduce(reductions_[by_size_[k]]);
+  ex.barrier();
+  loss = data_loss / double(rows) + penalty_of([&](size_t k) { return reduced_[k]; });
+  if (!std::isfinite(loss)) return false;
   // Per-layer norms in layer order; their sum of squares is the global norm clipping needs.
   double total_sq = 0;
-  size_t k = 0;
-  for (const Layer& layer : layers_) {
-    if (!layer.has_params()) continue;
-    const double sq = sum_squares(g + layer.param_offset, layer.param_count);
-    grad_norms_[k++] = std::sqrt(sq);
-    total_sq += sq;
+  for (size_t k = 0, norm = 0; k < reductions_.size(); ++k) {
+    if (reductions_[k].what != Reduction::GradSquares) continue;
+    if (ex.leader()) grad_norms_[norm] = std::sqrt(reduced_[k]);
+    ++norm;
+    total_sq += reduced_[k];
   }
   if (!std::isfinite(total_sq)) return false;
+  const i64 n = num_params();
+  T* g = grads_.data();
+  const Share part = ex.share(n, 64 / sizeof(T));  // elementwise from here: each its own part
   if (clip_.norm > 0.0) {
     // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never up.
     const double coef = clip_.norm / (std::sqrt(total_sq) + 1e-6);
     if (coef < 1.0)
-      for (i64 i = 0; i < n; ++i) g[i] *= T(coef);
+      for (i64 i = part.begin; i < part.end; ++i) g[i] *= T(coef);
   }
   if (clip_.value > 0.0) {
     const T v = T(clip_.value);
-    for (i64 i = 0; i < n; ++i) g[i] = std::clamp(g[i], -v, v);
+    for (i64 i = part.begin; i < part.end; ++i) g[i] = std::clamp(g[i], -v, v);
   }
-  ++iterations;
-  optimizer_step(opt_, iterations, params_.data(), g, opt_state_.data(), n);
+  const i64 t = iterations + 1;
+  if (ex.solo()) optimizer_step(opt_, t, params_.data(), g, opt_state_.data(), n);
+  else optimizer_step(opt_, t, params_.data(), g, opt_state_.data(), n, part);
   return true;
 }
 
@@ -350,9 +416,36 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss) {
   // Moving statistics are the exception: a batch that diverges may still have moved them, so
   // they are saved and put back along with refusing the update.
   saved_state_.assign(state_.begin(), state_.end());
-  forward(X, rows, true, true);
-  loss = backward(X, y, rows) / double(rows) + penalty();
-  if (std::isfinite(loss) && apply_update()) return true;
+  reserve(rows);
+  const int threads = step_threads(rows);
+  bool ok = false;
+  if (threads == 1) {
+    ok = step(Exec<T>{}, X, y, rows, loss);
+  } else {
+    // Sized for any team the region may get (fewer threads cut the rows into larger blocks).
+    i64 size = 0;
+    for (int nth = 1; nth <= threads; ++nth)
+      for (const Layer& layer : layers_)
+        for (const auto [M, N, K] : {std::array{rows, layer.out, layer.in},
+                                     std::array{layer.in, layer.out, rows},
+                                     std::array{rows, layer.in, layer.out}})
+          size = std::max(size, gemm_team_workspace_size<T>(M, N, K, nth));
+    T* workspace = gemm_team_workspace<T>(size);
+#pragma omp parallel num_threads(threads)
+    {
+      const Exec<T> ex{Team{omp_get_thread_num(), omp_get_num_threads()}, workspace, true};
+      double team_loss = 0;
+      const bool team_ok = step(ex, X, y, rows, team_loss);
+      if (ex.leader()) {
+        ok = team_ok;
+        loss = team_loss;
+      }
+    }
+  }
+  if (ok) {
+    ++iterations;
+    return true;
+  }
   std::copy(saved_state_.begin(), saved_state_.end(), state_.begin());
   return false;
 }

@@ -9,6 +9,7 @@
 
 #include "core/activations.h"
 #include "core/common.h"
+#include "core/exec.h"
 #include "core/losses.h"
 #include "core/metrics.h"
 #include "core/optim.h"
@@ -86,23 +87,22 @@ class Network {
   // applies the stochastic layers (keyed by the step count) and batch statistics; update_state
   // also moves BatchNorm's moving statistics (a training step does, a training-mode call does
   // not). Inference folds Dense -> BatchNorm (-> Activation) into one Dense pass.
-  const T* forward(const T* X, i64 rows, bool training, bool update_state = false);
+  const T* forward(const T* X, i64 rows, bool training, bool update_state = false,
+                   const Exec<T>& ex = {});
   // After forward(X, rows, true): the summed data loss of the rows, with every gradient of the
   // batch mean loss plus the kernel penalties written to grads().
-  double backward(const T* X, Targets<T> y, i64 rows);
+  double backward(const T* X, Targets<T> y, i64 rows, const Exec<T>& ex = {});
   // Kernel penalty sum l1 |W| + l2 W^2 over all layers.
   double penalty() const;
-  // Clip, then one optimizer step on the current gradients. Records each parametrised layer's
-  // gradient L2 norm (before clipping) in grad_norms(). Returns false, changing nothing, when a
-  // gradient is not finite.
-  bool apply_update();
+  // Each parametrised layer's gradient L2 norm (before clipping) in the last training step.
   const std::vector<double>& grad_norms() const { return grad_norms_; }
   // Output of the last forward pass, (rows x output_dim).
   const T* last_output() const { return outputs_.back(); }
 
-  // Forward, backward and update on one batch; `loss` receives its mean loss + penalty before
-  // the update. Returns false when the loss or a gradient is not finite: then no weight changes,
-  // so the network keeps the last finite weights.
+  // Forward, backward, clipping and update on one batch; `loss` receives its mean loss + penalty
+  // before the update. Returns false when the loss or a gradient is not finite: then no weight
+  // changes, so the network keeps the last finite weights. A network of Dense layers runs the
+  // whole step in one parallel region when it is large enough for a team (step_threads).
   bool train_step(const T* X, Targets<T> y, i64 rows, double& loss);
   // Mean loss + penalty over n rows in inference mode, in chunks; metrics (if any) accumulate.
   double evaluate(const T* X, Targets<T> y, i64 n, MetricAccumulator<T>* metrics);
@@ -119,6 +119,22 @@ class Network {
   // Layers (from l) that inference runs as one folded Dense: 1 (no fold), 2 or 3.
   size_t foldable(size_t l) const;
   void forward_folded(size_t l, size_t count, const T* input, i64 rows);
+  // A training step's sums: each parametrised layer's squared gradient norm, and the sums over
+  // Dense kernels that their penalties weigh, in layer order.
+  struct Reduction {
+    enum Kind { GradSquares, KernelAbs, KernelSquares } what;
+    size_t layer;
+    i64 size;
+  };
+  double reduce(const Reduction& r) const;
+  // l1 * KernelAbs + l2 * KernelSquares in layer order, value(k) giving reduction k's sum.
+  template <class Value>
+  double penalty_of(Value&& value) const;
+  // 1: the step runs solo; else the team size of a step that runs in one parallel region.
+  int step_threads(i64 rows) const;
+  // Forward, backward, reductions, clipping and update, solo or as a member of the team; true
+  // when the loss and gradients are finite and the weights were updated.
+  bool step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss);
 
   std::vector<Layer> layers_;
   u64 seed_;
@@ -133,6 +149,10 @@ class Network {
   std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
   std::vector<T> delta_, delta_next_;    // backward ping-pong, capacity_ x widest layer output
   std::vector<double> grad_norms_;       // per layer with trainable weights
+  std::vector<Reduction> reductions_;
+  std::vector<double> reduced_;          // the last step's sum of each reduction
+  std::vector<size_t> by_size_;          // reductions, largest first: how a team deals them out
+  double step_loss_sum_ = 0;             // backward's data loss, shared with its team
   i64 capacity_ = 0;
   LossConfig loss_;
   OptimizerConfig opt_;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <omp.h>
-
 #include "core/optim/kernels.h"
 #include "core/parallel.h"
 #include "core/simd/isa.h"
@@ -80,22 +78,19 @@ int optimizer_state_slots(const OptimizerConfig& cfg) {
 }
 
 template <class T>
-void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* state, i64 n) {
+void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* state, i64 n,
+                    Share part) {
   const Update<T> u = update_for<T>(cfg, t);
-  const auto update = for_type<T>(kernels()).update;
-  T* s0 = state;
-  T* s1 = state + n;
-  const int threads = threads_for<T>(cost_per_param(u.rule) * n);
-  if (threads == 1) return update(u, p, grads, s0, s1, n);
-  // Every element is updated independently: how the range is cut cannot change a result.
-#pragma omp parallel num_threads(threads)
-  {
-    const i64 nth = omp_get_num_threads(), tid = omp_get_thread_num();
-    constexpr i64 kAlign = 64 / sizeof(T);  // whole cache lines per thread
-    const i64 begin = std::min(n, (tid * n / nth) / kAlign * kAlign);
-    const i64 end = tid + 1 == nth ? n : std::min(n, ((tid + 1) * n / nth) / kAlign * kAlign);
-    update(u, p + begin, grads + begin, s0 + begin, s1 + begin, end - begin);
-  }
+  const i64 b = part.begin;
+  for_type<T>(kernels()).update(u, p + b, grads + b, state + b, state + n + b, part.end - b);
+}
+
+template <class T>
+void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* state, i64 n) {
+  const int threads = threads_for<T>(cost_per_param(rule_of(cfg)) * n);
+  // How the range is cut cannot change a result; shares of whole cache lines.
+  for_shares(n, threads, 64 / sizeof(T),
+             [&](i64 b, i64 e) { optimizer_step(cfg, t, p, grads, state, n, Share{b, e}); });
 }
 
 template <class T>
@@ -106,6 +101,10 @@ double sum_squares(const T* x, i64 n) {
 template void optimizer_step<float>(const OptimizerConfig&, i64, float*, const float*, float*, i64);
 template void optimizer_step<double>(const OptimizerConfig&, i64, double*, const double*, double*,
                                      i64);
+template void optimizer_step<float>(const OptimizerConfig&, i64, float*, const float*, float*, i64,
+                                    Share);
+template void optimizer_step<double>(const OptimizerConfig&, i64, double*, const double*, double*,
+                                     i64, Share);
 
 template double sum_squares<float>(const float*, i64);
 template double sum_squares<double>(const double*, i64);

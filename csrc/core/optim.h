@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "core/common.h"
+#include "core/parallel.h"
 
 namespace fastmlp {
 
@@ -39,6 +40,11 @@ int optimizer_state_slots(const OptimizerConfig& cfg);
 // One update of n parameters. `state` holds optimizer_state_slots(cfg) arrays of n, zeroed at start.
 template <class T>
 void optimizer_step(const OptimizerConfig& cfg, i64 t, T* params, const T* grads, T* state, i64 n);
+// The same update of parameters [part.begin, part.end) only, on the calling thread: a team's
+// member updates its share (every element is updated independently).
+template <class T>
+void optimizer_step(const OptimizerConfig& cfg, i64 t, T* params, const T* grads, T* state, i64 n,
+                    Share part);
 
 // Sum of x[i]^2 over n values, accumulated in double in a fixed order: the same result on every
 // instruction set and thread count. Gradient norms and the L2 penalty use it.

@@ -2,6 +2,10 @@
 // that small problems never pay for waking a thread team and the configured count is honoured
 // without touching the global OpenMP state numpy or other libraries may share.
 #pragma once
+#include <algorithm>
+
+#include <omp.h>
+
 #include "core/common.h"
 
 namespace fastmlp {
@@ -16,11 +20,44 @@ int num_threads();
 void set_num_threads(int n);  // n >= 1, or 0 for OpenMP's default; callers validate
 
 // `ops` counts operations on T; one on double takes about twice as long as one on float (half the
-// SIMD lanes, twice the bytes), so it weighs double.
+// SIMD lanes, twice the bytes), so it weighs double. Inside a parallel region (a team running a
+// whole training step) a kernel works on its caller's share alone.
 template <class T>
 int threads_for(i64 ops) {
   const i64 work = ops * i64(sizeof(T) / sizeof(float));
-  return work < kParallelWork ? 1 : num_threads();
+  return work < kParallelWork || omp_in_parallel() ? 1 : num_threads();
+}
+
+// Thread tid of a team of nth.
+struct Team {
+  int tid = 0, nth = 1;
+};
+
+// [begin, end): a thread's contiguous share of n items.
+struct Share {
+  i64 begin, end;
+};
+
+// Shares cut at multiples of `align` items (whole cache lines when they are written), the last
+// share taking the rest.
+inline Share share_of(i64 n, Team team, i64 align = 1) {
+  const auto cut = [&](i64 k) { return std::min(n, (k * n / team.nth) / align * align); };
+  return {cut(team.tid), team.tid + 1 == team.nth ? n : cut(team.tid + 1)};
+}
+
+// body(begin, end) over [0, n): on the calling thread alone when threads == 1 (no OpenMP region
+// is entered), else once per thread of a team of `threads` on its share.
+template <class F>
+void for_shares(i64 n, int threads, i64 align, F&& body) {
+  if (threads <= 1) {
+    body(i64(0), n);
+    return;
+  }
+#pragma omp parallel num_threads(threads)
+  {
+    const Share s = share_of(n, Team{omp_get_thread_num(), omp_get_num_threads()}, align);
+    body(s.begin, s.end);
+  }
 }
 
 // Instruction set of the kernels dispatched at run time ("avx2+fma", "generic"), for show_config().

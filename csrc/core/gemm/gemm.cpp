@@ -91,9 +91,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
     for (i64 kb = 0; kb < nkb; ++kb) {
       const i64 pc = kb * kcb, kc = std::min(kcb, K - pc);
       const bool last = kb + 1 == nkb;
-      if (meet) {
+      if (meet && (jc > 0 || kb > 0)) {
 #pragma omp barrier
-      }  // the previous block's kernels are done with bpack
+      }  // the previous block's kernels are done with bpack (a team call starts with it unused)
       for (i64 jp = jp_begin; jp < jp_end; ++jp) {
         const i64 j0 = jp * Bk::NR;
         ops.pack_b(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
@@ -132,25 +132,27 @@ bool is_thin(i64 N, i64 K, i64 rsa, i64 csa, i64 rsb, i64 ldc) {
   return ldc == N && (K == 1 || (N == 1 && (rsa == 1 || (csa == 1 && rsb == 1))));
 }
 
-// Matrix-vector and outer products (thin.h), split by rows of C.
+// Matrix-vector and outer products (thin.h): rows [share) of C, then their activation (the
+// vector math the register-tile epilogue applies too: bitwise the same).
 template <class T>
-void thin(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
-          bool accumulate, const GemmEpilogue<T>& ep) {
-  const auto rows = for_type<T>(kernels()).thin_rows;
-  const int threads = int(std::min<i64>(threads_for<T>(2 * M * N * K), M));
-  if (threads == 1) {
-    rows(0, M, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep.bias);
-  } else {
-#pragma omp parallel num_threads(threads)
-    {
-      const i64 tid = omp_get_thread_num(), nth = omp_get_num_threads();
-      rows(tid * M / nth, (tid + 1) * M / nth, N, K, A, rsa, csa, B, rsb, csb, C, accumulate,
-           ep.bias);
-    }
-  }
-  // The vector math the register-tile epilogue applies too (bitwise the same).
-  if (ep.act.kind != Act::Linear) activation_forward(C, M, N, ep.act);
+void thin_share(Share s, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb,
+                T* C, bool accumulate, const GemmEpilogue<T>& ep) {
+  for_type<T>(kernels()).thin_rows(s.begin, s.end, N, K, A, rsa, csa, B, rsb, csb, C, accumulate,
+                                   ep.bias);
+  if (ep.act.kind != Act::Linear) activation_forward(C + s.begin * N, s.end - s.begin, N, ep.act);
 }
+
+// Sizes of the packing buffers: B's panel, then one A block per thread.
+template <class T>
+struct PackSizes {
+  i64 b, a;
+  PackSizes(i64 N, i64 K, const Plan& pl) {
+    using Bk = Blocking<T>;
+    const i64 kc = std::max<i64>(1, ceil_div(K, std::max<i64>(1, ceil_div(K, Bk::KC))));
+    b = kc * round_up(std::min(N, Bk::NC), Bk::NR);
+    a = round_up(pl.mc * kc, 16);
+  }
+};
 
 }  // namespace
 }  // namespace gemm_detail
@@ -159,18 +161,21 @@ template <class T>
 void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
           i64 ldc, bool accumulate, const GemmEpilogue<T>& ep) {
   using namespace gemm_detail;
-  using Bk = Blocking<T>;
   assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
-  if (is_thin(N, K, rsa, csa, rsb, ldc)) return thin(M, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
   int threads = threads_for<T>(2 * M * N * K);
+  if (is_thin(N, K, rsa, csa, rsb, ldc)) {
+    // Each thread at least one row of C.
+    return for_shares(M, int(std::min<i64>(threads, M)), 1, [&](i64 b, i64 e) {
+      thin_share(Share{b, e}, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
+    });
+  }
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));
-  const i64 kc = std::max<i64>(1, ceil_div(K, std::max<i64>(1, ceil_div(K, Bk::KC))));
-  const i64 b_size = kc * round_up(std::min(N, Bk::NC), Bk::NR), a_size = round_up(pl.mc * kc, 16);
-  T* bpack = workspace<T>(b_size + threads * a_size);
+  const PackSizes<T> sz(N, K, pl);
+  T* bpack = workspace<T>(sz.b + threads * sz.a);
   if (threads == 1) {
-    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack, bpack + b_size, 0, 1);
+    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack, bpack + sz.b, 0, 1);
     return;
   }
 #pragma omp parallel num_threads(threads)
@@ -178,8 +183,36 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
     // The team may be smaller than asked (e.g. nested in a caller's region): split by its size.
     const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
     run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack,
-        bpack + b_size + tid * a_size, tid, nth);
+        bpack + sz.b + tid * sz.a, tid, nth);
   }
+}
+
+template <class T>
+void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb,
+               T* C, i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, Team team, T* workspace) {
+  using namespace gemm_detail;
+  assert(ep.act.kind != Act::Softmax);
+  if (M <= 0 || N <= 0) return;
+  if (is_thin(N, K, rsa, csa, rsb, ldc))
+    return thin_share(share_of(M, team), N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
+  // Threads left without tiles still meet the others at every barrier of run().
+  const Plan pl = plan<T>(M, N, team.nth);
+  const PackSizes<T> sz(N, K, pl);
+  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, workspace,
+      workspace + sz.b + team.tid * sz.a, team.tid, team.nth);
+}
+
+template <class T>
+i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads) {
+  using namespace gemm_detail;
+  if (M <= 0 || N <= 0) return 0;
+  const PackSizes<T> sz(N, K, plan<T>(M, N, threads));
+  return sz.b + threads * sz.a;
+}
+
+template <class T>
+T* gemm_team_workspace(i64 size) {
+  return gemm_detail::workspace<T>(size);
 }
 
 const char* gemm_isa() { return gemm_detail::kernels().isa; }
@@ -188,5 +221,13 @@ template void gemm<float>(i64, i64, i64, const float*, i64, i64, const float*, i
                           i64, bool, const GemmEpilogue<float>&);
 template void gemm<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
                            double*, i64, bool, const GemmEpilogue<double>&);
+template void gemm_team<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64,
+                               float*, i64, bool, const GemmEpilogue<float>&, Team, float*);
+template void gemm_team<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
+                                double*, i64, bool, const GemmEpilogue<double>&, Team, double*);
+template i64 gemm_team_workspace_size<float>(i64, i64, i64, int);
+template i64 gemm_team_workspace_size<double>(i64, i64, i64, int);
+template float* gemm_team_workspace<float>(i64);
+template double* gemm_team_workspace<double>(i64);
 
 }  // namespace fastmlp

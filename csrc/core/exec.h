@@ -1,0 +1,40 @@
+// How a network pass runs its kernels.
+//
+// Solo: the pass runs on the calling thread and each kernel opens its own OpenMP region when
+// its work pays for one. Team: the pass runs on every thread of one region (a whole training step:
+// one fork and join instead of one per kernel); each thread takes its share of the rows, columns
+// or elements, products split their tiles across the team, and the team meets at a barrier
+// wherever a thread goes on to read what others wrote. Every element is computed by the same
+// operations in the same order either way, so a team's results are bitwise the solo results.
+#pragma once
+#include "core/common.h"
+#include "core/gemm/gemm.h"
+#include "core/parallel.h"
+
+namespace fastmlp {
+
+template <class T>
+struct Exec {
+  Team team;
+  T* workspace = nullptr;  // the team's product workspace (gemm_team_workspace)
+  bool in_team = false;
+
+  bool solo() const { return !in_team; }
+  bool leader() const { return team.tid == 0; }
+  // The caller's share of n items (all of them when solo).
+  Share share(i64 n, i64 align = 1) const { return solo() ? Share{0, n} : share_of(n, team, align); }
+  void barrier() const {
+    if (!solo()) {
+#pragma omp barrier
+    }
+  }
+  // C = op(A) op(B) as gemm(); in a team, C is complete when it returns.
+  void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
+            i64 ldc, const GemmEpilogue<T>& ep = {}) const {
+    if (solo()) return fastmlp::gemm(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, ep);
+    gemm_team(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, ep, team, workspace);
+    barrier();
+  }
+};
+
+}  // namespace fastmlp
