@@ -134,7 +134,7 @@ def measure_config(config, repeats, threads, log):
         entry["rss_before_run_mib"] = probe["baseline_bytes"] / MIB
         log(f"  {library} peak memory: {entry['peak_memory_mib']:.3g} MiB")
     rates = {library: entry["samples_per_second"] for library, entry in libraries.items()}
-    expected = fastmlp_expected_bytes(config)
+    expected = fastmlp_expected_bytes(config, threads)
     return {
         "name": config.name, "network": config.describe(), "rows": config.n_rows,
         "epochs": config.epochs, "samples": config.samples, "weights": config.weights,

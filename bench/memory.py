@@ -99,11 +99,14 @@ def measure_peak(library, config, threads):
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def fastmlp_expected_bytes(config):
+def fastmlp_expected_bytes(config, threads):
     """What fastmlp's design needs for one run of `config` beyond the data, by part, in bytes:
     the flat arenas (parameters, gradients, optimizer state, BatchNorm moving statistics), the
-    per-batch buffers (every layer's output, the output logits, two backward buffers of the widest
-    layer output, the gathered input and target rows) and the shuffled row order of an epoch."""
+    per-batch buffers (every layer's output, the output logits, each row's loss, the gathered input
+    and target rows, and the backward buffers: two of the widest layer output, or every layer's
+    delta for a network that trains each step in one parallel region: Dense layers only, on more
+    than one thread, 2^21 to 2^28 operations per step, network.cpp) and the shuffled row order of
+    an epoch."""
     item = 4  # float32, as runners.fastmlp_model builds it
     sizes, batch = config.layer_sizes, min(config.batch_size, config.n_rows)
     hidden = sum(sizes[1:-1])
@@ -113,12 +116,14 @@ def fastmlp_expected_bytes(config):
     optimizer_copies = 2 if config.optimizer == "adam" else int(config.momentum != 0)
     moving_statistics = 2 * hidden if batch_norm else 0
     layer_outputs = sum(sizes[1:]) + len(config.hidden_extras) * hidden
-    batch_values = batch * (layer_outputs + sizes[-1] + 2 * max(sizes[1:]) + sizes[0])
+    team_step = threads > 1 and not config.hidden_extras and 2**21 <= 6 * batch * params <= 2**28
+    backward = sum(sizes[1:]) if team_step else 2 * max(sizes[1:])
+    batch_values = batch * (layer_outputs + sizes[-1] + backward + sizes[0])
     sparse_labels = config.loss == "sparse_categorical_crossentropy"
     target_bytes = batch * (8 if sparse_labels else sizes[-1] * item)
     return {
         "arenas": item * (params * (2 + optimizer_copies) + moving_statistics),
-        "batch_buffers": item * batch_values + target_bytes,
+        "batch_buffers": item * batch_values + 8 * batch + target_bytes,
         "shuffle_order": 8 * config.n_rows,
     }
 

@@ -62,10 +62,12 @@ def test_shuffle_changes_the_trajectory(data, restore_threads):
 
 
 # Networks of Dense layers whose step weighs at least 2^21 float32 operations (6 x rows x
-# weights) train each step in one parallel region on 2 threads, and solo on 1. Every variant
-# below takes a different branch of that step: elementwise activations forward and backward, a
-# softmax output the loss does not absorb (MSE), one-unit outputs (matrix-vector and outer
-# products), L1 and L2 penalties, clipping, sample weights and each optimizer's update.
+# weights) train each step in one parallel region on 2 threads (each thread carries its own rows
+# through the forward pass, the loss and the deltas; the team shares out the weight gradients),
+# and solo on 1. Every variant below takes a different branch of that step: elementwise
+# activations forward and backward, a softmax output the loss does not absorb (MSE), a
+# cross-entropy on probabilities, one-unit outputs (matrix-vector and outer products), L1 and L2
+# penalties, clipping, sample weights and each optimizer's update.
 TEAM_STEP_VARIANTS = {
     "sigmoid-tanh-softmax-mse": dict(
         layers=[(96, "sigmoid", None), (64, "tanh", None), (4, "softmax", None)], loss="mse",
@@ -74,6 +76,9 @@ TEAM_STEP_VARIANTS = {
         layers=[(128, "leaky_relu", (1e-3, 1e-3)), (64, "relu", (0.0, 1e-2)), (4, "softmax", None)],
         loss="sparse_categorical_crossentropy",
         optimizer=lambda: fm.optimizers.RMSprop(lr=1e-3, momentum=0.5), clip_norm=0.05),
+    "relu-sigmoid-categorical-on-probabilities": dict(
+        layers=[(128, "relu", None), (4, "sigmoid", None)], loss="categorical_crossentropy",
+        optimizer=lambda: fm.optimizers.SGD(lr=0.05), onehot=True),
     "one-unit-bce-clipvalue-weights": dict(
         layers=[(160, "relu", (1e-4, 0.0)), (1, "sigmoid", None)], loss="binary_crossentropy",
         optimizer=lambda: fm.optimizers.Adagrad(lr=0.05), clip_value=0.01, weighted=True),
@@ -107,15 +112,39 @@ def train_variant(X, y, variant, threads, dtype):
     return model.get_weights(), history.history
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("variant", sorted(TEAM_STEP_VARIANTS))
-def test_team_step_equals_solo_step(data, restore_threads, variant, dtype):
-    X, y = data[0][:1100], data[1][:1100]  # 4 full batches of 250 and one of 100 per epoch
-    w1, h1 = train_variant(X, y, variant, 1, dtype)
-    w2, h2 = train_variant(X, y, variant, 2, dtype)
+def assert_same_training(first, second):
+    (w1, h1), (w2, h2) = first, second
     assert h1.keys() == h2.keys() and any(k.startswith("grad_norm/") for k in h1)
     for key in h1:
         if key != "time":
             assert h1[key] == h2[key], key  # losses and gradient norms, bitwise
     for a, b in zip(w1, w2):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("variant", sorted(TEAM_STEP_VARIANTS))
+def test_team_step_equals_solo_step(data, restore_threads, variant, dtype):
+    # 4 full batches of 250 and one of 101 per epoch: an odd batch splits into unequal row shares
+    X, y = data[0][:1101], data[1][:1101]
+    assert_same_training(train_variant(X, y, variant, 1, dtype),
+                         train_variant(X, y, variant, 2, dtype))
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 7])
+def test_team_step_with_fewer_rows_than_threads(restore_threads, batch_size):
+    # 2000 inputs: even one row weighs more than 2^21 operations, so every batch takes a team of
+    # 3 (threads without rows still form weight gradients) and 7 rows split 2 + 3 + 2.
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(21, 2000)).astype(np.float32)
+    y = rng.integers(0, 3, 21)
+
+    def train_on(threads):
+        fm.set_num_threads(threads)
+        model = fm.Sequential([fm.layers.Dense(200, activation="relu"),
+                               fm.layers.Dense(3, activation="softmax")], input_dim=2000, seed=1)
+        model.compile(optimizer=fm.optimizers.Adam(lr=1e-3), loss="sparse_categorical_crossentropy")
+        history = model.fit(X, y, epochs=2, batch_size=batch_size, verbose=0)
+        return model.get_weights(), history.history
+
+    assert_same_training(train_on(1), train_on(3))

@@ -27,11 +27,12 @@ void logsumexp_parts(const T* z, i64 cols, T& m, T& s) {
 }
 
 template <class T>
-double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* grad) {
-  double total = 0;
+void categorical_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 rows, i64 cols,
+                             T* grad, double* row_loss) {
   const T inv_rows = T(1) / T(rows);
-  if (grad) exp_minus_row_max(grad, Z, rows, cols);  // the gradient starts as exp(z - max)
-  for (i64 r = 0; r < rows; ++r) {
+  if (grad)  // the gradient starts as exp(z - max)
+    exp_minus_row_max(grad + begin * cols, Z + begin * cols, end - begin, cols);
+  for (i64 r = begin; r < end; ++r) {
     const T* z = Z + r * cols;
     const T w = t.weight(r), scale = w * inv_rows;
     T* g = grad ? grad + r * cols : nullptr;
@@ -46,54 +47,53 @@ double categorical_from_logits(const T* Z, Targets<T> t, i64 rows, i64 cols, T* 
     const T lse = m + std::log(s);
     if (t.labels) {
       const i64 c = t.labels[r];
-      total += double(w * (lse - z[c]));
+      row_loss[r] = double(w * (lse - z[c]));
       if (g) {
         for (i64 j = 0; j < cols; ++j) g[j] = g[j] / s * scale;
         g[c] -= scale;
       }
     } else {
       const T* y = t.dense + r * cols;
-      T row_loss = 0, y_sum = 0;
+      T loss = 0, y_sum = 0;
       for (i64 j = 0; j < cols; ++j) {
-        row_loss += y[j] * (lse - z[j]);
+        loss += y[j] * (lse - z[j]);
         y_sum += y[j];
       }
-      total += double(w * row_loss);
+      row_loss[r] = double(w * loss);
       // d/dz of -sum_j y_j log softmax(z)_j = softmax(z) * sum(y) - y (targets need not sum to 1).
       if (g)
         for (i64 j = 0; j < cols; ++j) g[j] = (g[j] / s * y_sum - y[j]) * scale;
     }
   }
-  return total;
 }
 
 template <class T>
-double categorical_from_probs(const T* P, Targets<T> t, i64 rows, i64 cols, T* grad) {
-  double total = 0;
+void categorical_from_probs(const T* P, Targets<T> t, i64 begin, i64 end, i64 rows, i64 cols,
+                            T* grad, double* row_loss) {
   const T inv_rows = T(1) / T(rows);
-  for (i64 r = 0; r < rows; ++r) {
+  for (i64 r = begin; r < end; ++r) {
     const T* p = P + r * cols;
     const T w = t.weight(r), scale = w * inv_rows;
     T* g = grad ? grad + r * cols : nullptr;
     if (g) std::fill(g, g + cols, T(0));
+    double loss = 0;
     for (i64 j = 0; j < cols; ++j) {
       const T y = t.labels ? T(t.labels[r] == j) : t.dense[r * cols + j];
       if (y == T(0)) continue;
       const double logp = clamped_log(p[j]);
-      total -= double(w) * double(y) * logp;
+      loss -= double(w) * double(y) * logp;
       // Inside the clamp the loss is flat, so its gradient is zero there.
       if (g && logp > kLogFloor) g[j] = -y / p[j] * scale;
     }
+    row_loss[r] = loss;
   }
-  return total;
 }
 
 template <class T>
-double elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 rows, i64 cols,
-                   T* grad) {
+void elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 begin, i64 end,
+                 i64 rows, i64 cols, T* grad, double* row_loss) {
   const T inv_n = T(1) / T(rows * cols);
-  double total = 0;
-  for (i64 r = 0; r < rows; ++r) {
+  for (i64 r = begin; r < end; ++r) {
     const T w = t.weight(r), scale = w * inv_n;
     double row_total = 0;
     for (i64 i = r * cols; i < (r + 1) * cols; ++i) {
@@ -124,29 +124,36 @@ double elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 
       }
       if (grad) grad[i] = g;
     }
-    total += double(w) * row_total;
+    row_loss[r] = double(w) * row_total;
   }
-  return total / double(cols);
 }
 
 }  // namespace
 
 template <class T>
-double loss_forward_backward(LossKind kind, bool on_logits, const T* input, Targets<T> target,
-                             i64 rows, i64 cols, T* grad) {
+void loss_rows(LossKind kind, bool on_logits, const T* input, Targets<T> target, i64 begin,
+               i64 end, i64 rows, i64 cols, T* grad, double* row_loss) {
   switch (kind) {
     case LossKind::CategoricalCE:
     case LossKind::SparseCategoricalCE:
-      return on_logits ? categorical_from_logits(input, target, rows, cols, grad)
-                       : categorical_from_probs(input, target, rows, cols, grad);
+      if (on_logits)
+        return categorical_from_logits(input, target, begin, end, rows, cols, grad, row_loss);
+      return categorical_from_probs(input, target, begin, end, rows, cols, grad, row_loss);
     default:
-      return elementwise(kind, on_logits, input, target, rows, cols, grad);
+      return elementwise(kind, on_logits, input, target, begin, end, rows, cols, grad, row_loss);
   }
 }
 
-template double loss_forward_backward<float>(LossKind, bool, const float*, Targets<float>, i64,
-                                             i64, float*);
-template double loss_forward_backward<double>(LossKind, bool, const double*, Targets<double>, i64,
-                                              i64, double*);
+double loss_sum(LossKind kind, const double* row_loss, i64 rows, i64 cols) {
+  double total = 0;
+  for (i64 r = 0; r < rows; ++r) total += row_loss[r];
+  const bool categorical = kind == LossKind::CategoricalCE || kind == LossKind::SparseCategoricalCE;
+  return categorical ? total : total / double(cols);
+}
+
+template void loss_rows<float>(LossKind, bool, const float*, Targets<float>, i64, i64, i64, i64,
+                               float*, double*);
+template void loss_rows<double>(LossKind, bool, const double*, Targets<double>, i64, i64, i64,
+                                i64, double*, double*);
 
 }  // namespace fastmlp

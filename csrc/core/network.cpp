@@ -1,12 +1,12 @@
 #include "core/network.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 #include <string>
 
+#include "core/gather.h"
 #include "core/layers/dense.h"
 #include "core/layers/dropout.h"
 #include "core/layers/noise.h"
@@ -18,13 +18,13 @@ namespace fastmlp {
 namespace {
 // Stochastic layer l draws from stream kLayerStream + l, counter block keyed by the step.
 constexpr u64 kLayerStream = 16;
-// Above this many float32 operations per step (~1 ms on two cores) the products dominate a step
-// and each is split across the team anyway: a step in one region measured no faster there
-// (in-process A/B: mnist-m-128 0.90-1.05x, wide-256 0.98-1.03x). Smaller networks, whose small
-// products and elementwise passes otherwise run on one thread, gained in most A/Bs: digits
-// 0.96-1.34x, breast cancer 1.03-1.21x, wine 1.11-1.21x, synthetic float32 0.89-1.11x, mnist-s-64
-// 0.98-1.05x.
-constexpr i64 kTeamStepWork = i64(1) << 27;
+// Up to this many float32 operations per step a network of Dense layers trains each step in one
+// parallel region (forward_backward_by_rows), where its many small products and passes would
+// otherwise each fork or run on one thread. In-process A/B against that solo step on 2 threads:
+// synthetic float64 (1.4e8 operations) 1.14-1.21x, 784-512-512-10 float32 at batch 64 (2.6e8)
+// 1.06x; above, the products dominate and each splits well on its own: 1024-1024-10 at batch 64
+// (4.0e8) 0.91x, mnist-m-128 (4.1e8) 0.95-0.96x, 784-512-512-10 at batch 128 (5.1e8) 0.94x.
+constexpr i64 kTeamStepWork = i64(1) << 28;
 }  // namespace
 
 template <class T>
@@ -34,6 +34,7 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
   std::vector<i64> open_blocks;
   for (const LayerSpec& s : specs) {
     Layer layer{s, in, in};
+    layer.outputs_below = layers_.empty() ? 0 : layers_.back().outputs_below + layers_.back().out;
     layer.param_offset = params;
     layer.state_offset = state;
     switch (s.kind) {
@@ -127,19 +128,15 @@ bool Network<T>::loss_absorbs_output_activation() const {
 template <class T>
 void Network<T>::reserve(i64 rows) {
   if (rows <= capacity_) return;
-  // The backward buffers hold gradients of layer outputs only: the input's is never computed.
-  i64 widest = 1;
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
     buffers_[l].resize(size_t(rows * layer.out));
-    widest = std::max(widest, layer.out);
     if (layer.spec.kind == LayerKind::BatchNorm) saved_[l].resize(size_t(2 * layer.in));
     if (layer.spec.kind == LayerKind::LayerNorm) saved_[l].resize(size_t(2 * rows));
     if (layer.spec.kind == LayerKind::ResidualEnd) skip_[l].resize(size_t(rows * layer.out));
   }
   logits_.resize(size_t(rows * output_dim()));
-  delta_.resize(size_t(rows * widest));
-  delta_next_.resize(size_t(rows * widest));
+  row_losses_.resize(size_t(rows));
   capacity_ = rows;
 }
 
@@ -181,15 +178,14 @@ void Network<T>::forward_folded(size_t l, size_t count, const T* input, i64 rows
     bf[j] = (dense.spec.use_bias ? W[in * out + j] : T(0)) * bf[j] + beta[j] - mean[j] * bf[j];
   const size_t last = l + count - 1;
   T* y = buffers_[last].data();
-  dense_forward(Exec<T>{}, y, static_cast<T*>(nullptr), input, Wf, bf, rows, in, out,
+  dense_forward(y, static_cast<T*>(nullptr), input, Wf, bf, rows, in, out,
                 count == 3 ? layers_[last].spec.act : Activation{Act::Linear});
   for (size_t k = l; k <= last; ++k) outputs_[k] = y;
 }
 
 template <class T>
-const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state,
-                             const Exec<T>& ex) {
-  reserve(rows);  // a team's step reserves before its region: then this does nothing
+const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state) {
+  reserve(rows);
   const bool keep_logits = loss_absorbs_output_activation();
   const T* input = X;
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -210,7 +206,7 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
           }
         }
         const bool last = l + 1 == layers_.size();
-        dense_forward(ex, out, last && keep_logits ? logits_.data() : nullptr, input, p,
+        dense_forward(out, last && keep_logits ? logits_.data() : nullptr, input, p,
                       s.use_bias ? p + layer.in * layer.out : nullptr, rows, layer.in, layer.out,
                       s.act);
         break;
@@ -252,23 +248,27 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
         break;
       }
     }
-    if (ex.leader()) outputs_[l] = result;  // read by the team only after a barrier
+    outputs_[l] = result;
     input = result;
   }
   return input;
 }
 
 template <class T>
-double Network<T>::backward(const T* X, Targets<T> y, i64 rows, const Exec<T>& ex) {
+double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
   const bool absorbed = loss_absorbs_output_activation();
+  // Gradients of layer outputs only: the input's is never computed. Sized here, where they are
+  // used: a team step keeps every layer's dZ instead (deltas_).
+  i64 widest = 1;
+  for (const Layer& layer : layers_) widest = std::max(widest, layer.out);
+  if (delta_.size() < size_t(rows * widest)) {
+    delta_.resize(size_t(rows * widest));
+    delta_next_.resize(size_t(rows * widest));
+  }
   T* delta = delta_.data();
   T* spare = delta_next_.data();
-  // The loss sums its rows in order on one thread: the same sum for any thread count.
-  if (ex.leader())
-    step_loss_sum_ = loss_forward_backward(loss_.kind, absorbed || loss_.from_logits,
-                                           absorbed ? logits_.data() : outputs_.back(), y, rows,
-                                           output_dim(), delta);
-  ex.barrier();
+  loss_rows(loss_.kind, absorbed || loss_.from_logits, absorbed ? logits_.data() : outputs_.back(),
+            y, 0, rows, rows, output_dim(), delta, row_losses_.data());
   // Walk down to the lowest layer with weights; below it no gradient is needed.
   for (i64 l = i64(layers_.size()) - 1; l >= first_param_layer_ && l >= 0; --l) {
     const size_t li = size_t(l);
@@ -283,9 +283,11 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows, const Exec<T>& e
     switch (s.kind) {
       case LayerKind::Dense: {
         const bool top = li + 1 == layers_.size();
-        dense_backward(ex, dX, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta, input,
-                       outputs_[li], p, rows, layer.in, layer.out,
-                       top && absorbed ? Activation{Act::Linear} : s.act, s.l1, s.l2);
+        dense_delta(delta, outputs_[li], rows, layer.out,
+                    top && absorbed ? Activation{Act::Linear} : s.act);
+        dense_param_grads(Exec<T>{}, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta,
+                          input, p, rows, layer.in, layer.out, s.l1, s.l2);
+        if (dX) dense_input_grad(dX, delta, p, rows, layer.in, layer.out);
         break;
       }
       case LayerKind::BatchNorm:
@@ -323,7 +325,55 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows, const Exec<T>& e
     }
     if (dX) std::swap(delta, spare);
   }
-  return step_loss_sum_;
+  return loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
+}
+
+template <class T>
+double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y,
+                                            i64 rows) {
+  // Each thread carries its own rows through every layer, the loss and the deltas alone (its
+  // products are gemm() calls on its rows, each packing the weights itself): no barrier, where
+  // splitting every product's tiles across the team took two barriers per product. Only the
+  // weight gradients sum over all rows: the team forms them afterwards, tile by tile.
+  const Share own = ex.share(rows);
+  const i64 r0 = own.begin, n = own.end - own.begin;
+  const bool absorbed = loss_absorbs_output_activation();
+  const size_t top = layers_.size() - 1;
+  const auto dZ_of = [&](size_t l) { return deltas_.data() + rows * layers_[l].outputs_below; };
+  const T* input = X;
+  for (size_t l = 0; l <= top; ++l) {
+    const Layer& layer = layers_[l];
+    const T* p = params_.data() + layer.param_offset;
+    T* Y = buffers_[l].data();
+    T* Z = l == top && absorbed ? logits_.data() + r0 * layer.out : nullptr;
+    dense_forward(Y + r0 * layer.out, Z, input + r0 * layer.in, p,
+                  layer.spec.use_bias ? p + layer.in * layer.out : nullptr, n, layer.in, layer.out,
+                  layer.spec.act);
+    if (ex.leader()) outputs_[l] = Y;
+    input = Y;
+  }
+  loss_rows(loss_.kind, absorbed || loss_.from_logits,
+            absorbed ? logits_.data() : buffers_[top].data(), y, own.begin, own.end, rows,
+            output_dim(), dZ_of(top), row_losses_.data());
+  for (size_t l = top + 1; l-- > 0;) {
+    const Layer& layer = layers_[l];
+    T* dZ = dZ_of(l) + r0 * layer.out;
+    dense_delta(dZ, buffers_[l].data() + r0 * layer.out, n, layer.out,
+                l == top && absorbed ? Activation{Act::Linear} : layer.spec.act);
+    if (l > 0)  // the layer below's dL/dY, its rows r0..
+      dense_input_grad(dZ_of(l - 1) + r0 * layer.in, dZ, params_.data() + layer.param_offset, n,
+                       layer.in, layer.out);
+  }
+  ex.barrier();  // every row's deltas are written
+  for (size_t l = 0; l <= top; ++l) {
+    const Layer& layer = layers_[l];
+    const LayerSpec& s = layer.spec;
+    T* g = grads_.data() + layer.param_offset;
+    dense_param_grads(ex, g, s.use_bias ? g + layer.in * layer.out : nullptr, dZ_of(l),
+                      l == 0 ? X : buffers_[l - 1].data(), params_.data() + layer.param_offset,
+                      rows, layer.in, layer.out, s.l1, s.l2);
+  }
+  return loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
 }
 
 template <class T>
@@ -373,8 +423,13 @@ int Network<T>::step_threads(i64 rows) const {
 
 template <class T>
 bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss) {
-  forward(X, rows, true, true, ex);
-  const double data_loss = backward(X, y, rows, ex);
+  double data_loss;
+  if (ex.solo()) {
+    forward(X, rows, true, true);
+    data_loss = backward(X, y, rows);
+  } else {
+    data_loss = forward_backward_by_rows(ex, X, y, rows);
+  }
   ex.barrier();  // every gradient is written
   // Each sum runs whole on one thread (the largest first, dealt round the team): splitting one
   // would change its order.
@@ -412,30 +467,41 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
 }
 
 template <class T>
-bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss) {
+bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
+                            const i64* rows_of_x, T* x_batch) {
   // Moving statistics are the exception: a batch that diverges may still have moved them, so
   // they are saved and put back along with refusing the update.
   saved_state_.assign(state_.begin(), state_.end());
   reserve(rows);
   const int threads = step_threads(rows);
   bool ok = false;
+  const T* batch = rows_of_x ? x_batch : X;
   if (threads == 1) {
-    ok = step(Exec<T>{}, X, y, rows, loss);
+    if (rows_of_x) gather_rows(x_batch, X, rows_of_x, rows, input_dim());
+    ok = step(Exec<T>{}, batch, y, rows, loss);
   } else {
-    // Sized for any team the region may get (fewer threads cut the rows into larger blocks).
+    // The team's products are the weight gradients, sized for any team the region may get
+    // (fewer threads cut the rows into larger blocks).
     i64 size = 0;
     for (int nth = 1; nth <= threads; ++nth)
       for (const Layer& layer : layers_)
-        for (const auto [M, N, K] : {std::array{rows, layer.out, layer.in},
-                                     std::array{layer.in, layer.out, rows},
-                                     std::array{rows, layer.in, layer.out}})
-          size = std::max(size, gemm_team_workspace_size<T>(M, N, K, nth));
+        size = std::max(size, gemm_team_workspace_size<T>(layer.in, layer.out, rows, nth));
     T* workspace = gemm_team_workspace<T>(size);
+    // Grows with the largest batch a team has trained: in steady state it does not allocate.
+    const Layer& top = layers_.back();
+    const size_t deltas = size_t(rows * (top.outputs_below + top.out));
+    if (deltas_.size() < deltas) deltas_.resize(deltas);
 #pragma omp parallel num_threads(threads)
     {
       const Exec<T> ex{Team{omp_get_thread_num(), omp_get_num_threads()}, workspace, true};
+      // Each thread copies the rows it carries through forward_backward_by_rows (the same share):
+      // the others read them only after its first barrier.
+      if (rows_of_x) {
+        const Share own = ex.share(rows);
+        copy_rows(x_batch, X, rows_of_x, own.begin, own.end, input_dim());
+      }
       double team_loss = 0;
-      const bool team_ok = step(ex, X, y, rows, team_loss);
+      const bool team_ok = step(ex, batch, y, rows, team_loss);
       if (ex.leader()) {
         ok = team_ok;
         loss = team_loss;
@@ -464,9 +530,9 @@ double Network<T>::evaluate(const T* X, Targets<T> y, i64 n, MetricAccumulator<T
     const i64 rows = std::min(chunk, n - start);
     const T* a = forward(X + start * in, rows, false);
     const Targets<T> yb = y.offset(start, out);
-    total += loss_forward_backward(loss_.kind, absorbed || loss_.from_logits,
-                                   absorbed ? logits_.data() : a, yb, rows, out,
-                                   static_cast<T*>(nullptr));
+    loss_rows(loss_.kind, absorbed || loss_.from_logits, absorbed ? logits_.data() : a, yb, 0,
+              rows, rows, out, static_cast<T*>(nullptr), row_losses_.data());
+    total += loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
     if (metrics) metrics->add(a, yb, rows);
   }
   return total / double(n) + penalty();

@@ -58,6 +58,7 @@ class Network {
     // Non-trainable weights in the state arena: BatchNorm moving mean then moving variance.
     i64 state_offset = 0, state_count = 0;
     i64 partner = -1;  // ResidualEnd: index of its ResidualBegin; ResidualBegin: of its end
+    i64 outputs_below = 0;  // the output widths of the layers below: where a team step keeps dZ
     bool has_params() const { return param_count > 0; }
   };
 
@@ -87,11 +88,10 @@ class Network {
   // applies the stochastic layers (keyed by the step count) and batch statistics; update_state
   // also moves BatchNorm's moving statistics (a training step does, a training-mode call does
   // not). Inference folds Dense -> BatchNorm (-> Activation) into one Dense pass.
-  const T* forward(const T* X, i64 rows, bool training, bool update_state = false,
-                   const Exec<T>& ex = {});
+  const T* forward(const T* X, i64 rows, bool training, bool update_state = false);
   // After forward(X, rows, true): the summed data loss of the rows, with every gradient of the
   // batch mean loss plus the kernel penalties written to grads().
-  double backward(const T* X, Targets<T> y, i64 rows, const Exec<T>& ex = {});
+  double backward(const T* X, Targets<T> y, i64 rows);
   // Kernel penalty sum l1 |W| + l2 W^2 over all layers.
   double penalty() const;
   // Each parametrised layer's gradient L2 norm (before clipping) in the last training step.
@@ -103,7 +103,10 @@ class Network {
   // before the update. Returns false when the loss or a gradient is not finite: then no weight
   // changes, so the network keeps the last finite weights. A network of Dense layers runs the
   // whole step in one parallel region when it is large enough for a team (step_threads).
-  bool train_step(const T* X, Targets<T> y, i64 rows, double& loss);
+  // With rows_of_x, the batch is X's rows rows_of_x[0, rows), which the step copies into x_batch
+  // (rows x input_dim) first; without, X's first rows.
+  bool train_step(const T* X, Targets<T> y, i64 rows, double& loss,
+                  const i64* rows_of_x = nullptr, T* x_batch = nullptr);
   // Mean loss + penalty over n rows in inference mode, in chunks; metrics (if any) accumulate.
   double evaluate(const T* X, Targets<T> y, i64 n, MetricAccumulator<T>* metrics);
   // Outputs of n rows into out (n x output_dim), in chunks.
@@ -135,6 +138,9 @@ class Network {
   // Forward, backward, reductions, clipping and update, solo or as a member of the team; true
   // when the loss and gradients are finite and the weights were updated.
   bool step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss);
+  // A team's forward and backward (Dense layers only): as forward() then backward(), with every
+  // value bitwise the same. Returns the summed data loss.
+  double forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows);
 
   std::vector<Layer> layers_;
   u64 seed_;
@@ -147,12 +153,13 @@ class Network {
   std::vector<T> saved_state_;           // state before a training step, restored if it diverges
   std::vector<const T*> outputs_;        // per layer, the last forward's output (may alias input)
   std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
-  std::vector<T> delta_, delta_next_;    // backward ping-pong, capacity_ x widest layer output
+  std::vector<T> delta_, delta_next_;    // backward's ping-pong, rows x widest layer output
+  std::vector<T> deltas_;                // a team step's dZ of every layer, rows x out each
+  std::vector<double> row_losses_;       // per row of the batch: its loss, summed in row order
   std::vector<double> grad_norms_;       // per layer with trainable weights
   std::vector<Reduction> reductions_;
   std::vector<double> reduced_;          // the last step's sum of each reduction
   std::vector<size_t> by_size_;          // reductions, largest first: how a team deals them out
-  double step_loss_sum_ = 0;             // backward's data loss, shared with its team
   i64 capacity_ = 0;
   LossConfig loss_;
   OptimizerConfig opt_;

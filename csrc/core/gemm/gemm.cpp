@@ -20,10 +20,13 @@ const GemmKernels& kernels() { return FASTMLP_ACTIVE_TABLE(generic_gemm_kernels,
 i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
 i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
 
-// Packing buffers: B's panel, then one A block per thread. One buffer per
-// calling thread (thread_local keeps concurrent calls apart) that only grows, so steady-state
-// training does not allocate, and nothing can throw inside the parallel region.
-template <class T>
+// Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
+// per use (thread_local keeps concurrent calls apart; gemm() and a team's products, whose
+// workspace a thread takes before its region and may call gemm() within it, use different ones)
+// that only grows, so steady-state training does not allocate, and nothing can throw inside the
+// parallel region.
+enum class Use { Call, Team };
+template <class T, Use use>
 T* workspace(i64 n) {
   constexpr i64 kAlign = 64 / sizeof(T);
   thread_local std::vector<T> buf;
@@ -173,7 +176,7 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));
   const PackSizes<T> sz(N, K, pl);
-  T* bpack = workspace<T>(sz.b + threads * sz.a);
+  T* bpack = workspace<T, Use::Call>(sz.b + threads * sz.a);
   if (threads == 1) {
     run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack, bpack + sz.b, 0, 1);
     return;
@@ -189,16 +192,16 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
 
 template <class T>
 void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb,
-               T* C, i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, Team team, T* workspace) {
+               T* C, i64 ldc, Team team, T* workspace) {
   using namespace gemm_detail;
-  assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
+  const GemmEpilogue<T> none;
   if (is_thin(N, K, rsa, csa, rsb, ldc))
-    return thin_share(share_of(M, team), N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
+    return thin_share(share_of(M, team), N, K, A, rsa, csa, B, rsb, csb, C, false, none);
   // Threads left without tiles still meet the others at every barrier of run().
   const Plan pl = plan<T>(M, N, team.nth);
   const PackSizes<T> sz(N, K, pl);
-  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, workspace,
+  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, none, pl, workspace,
       workspace + sz.b + team.tid * sz.a, team.tid, team.nth);
 }
 
@@ -212,7 +215,7 @@ i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads) {
 
 template <class T>
 T* gemm_team_workspace(i64 size) {
-  return gemm_detail::workspace<T>(size);
+  return gemm_detail::workspace<T, gemm_detail::Use::Team>(size);
 }
 
 const char* gemm_isa() { return gemm_detail::kernels().isa; }
@@ -222,9 +225,9 @@ template void gemm<float>(i64, i64, i64, const float*, i64, i64, const float*, i
 template void gemm<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
                            double*, i64, bool, const GemmEpilogue<double>&);
 template void gemm_team<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64,
-                               float*, i64, bool, const GemmEpilogue<float>&, Team, float*);
+                               float*, i64, Team, float*);
 template void gemm_team<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
-                                double*, i64, bool, const GemmEpilogue<double>&, Team, double*);
+                                double*, i64, Team, double*);
 template i64 gemm_team_workspace_size<float>(i64, i64, i64, int);
 template i64 gemm_team_workspace_size<double>(i64, i64, i64, int);
 template float* gemm_team_workspace<float>(i64);

@@ -26,18 +26,19 @@ template <class T>
 void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
           i64 ldc, bool accumulate, const GemmEpilogue<T>& ep = {});
 
-// The same product (bitwise) computed by a team inside a parallel region: every thread of the
-// team calls it with the same arguments and its own Team. `workspace` is shared by the team and
-// holds gemm_team_workspace_size<T>(M, N, K, team.nth) elements. A thread returns when its own
-// share of C is written: the team meets at a barrier before C is read or the workspace reused.
+// C = op(A) op(B) (bitwise gemm()'s, without accumulation or epilogue: a step's weight
+// gradients) computed by a team inside a parallel region: every thread of the team calls it with
+// the same arguments and its own Team. `workspace` is shared by the team and holds
+// gemm_team_workspace_size<T>(M, N, K, team.nth) elements. A thread returns when its own share of
+// C is written: the team meets at a barrier before C is read or the workspace reused.
 template <class T>
 void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb,
-               T* C, i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, Team team, T* workspace);
+               T* C, i64 ldc, Team team, T* workspace);
 template <class T>
 i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads);
 // A 64-byte aligned workspace of at least `size` elements for a team's products, taken before
-// the region: the calling thread's own packing buffer, which gemm() reuses, so the team must
-// be done with it before this thread calls gemm() again.
+// the region: a buffer of the calling thread's that gemm() does not use (the team's threads may
+// call gemm() on their own inside the region), valid until this thread asks for it again.
 template <class T>
 T* gemm_team_workspace(i64 size);
 

@@ -10,31 +10,34 @@ constexpr i64 kLine = 64 / sizeof(T);
 }  // namespace
 
 template <class T>
-void dense_forward(const Exec<T>& ex, T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows,
-                   i64 in, i64 out, Activation act) {
+void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
+                   Activation act) {
   // The GEMM epilogue adds the bias and applies an elementwise activation on the register tile;
   // softmax (whole rows) and an output whose logits the loss keeps are activated afterwards.
   const bool fused = !Z && act.kind != Act::Softmax;
-  ex.gemm(rows, out, in, X, in, 1, W, out, 1, Z ? Z : Y, out,
-          GemmEpilogue<T>{b, fused ? act : Activation{}});
+  gemm(rows, out, in, X, in, 1, W, out, 1, Z ? Z : Y, out, false,
+       GemmEpilogue<T>{b, fused ? act : Activation{}});
   if (fused) return;
-  const Share s = ex.share(rows);
-  const i64 first = s.begin * out, count = (s.end - s.begin) * out;
-  if (Z) std::copy(Z + first, Z + first + count, Y + first);
-  activation_forward(Y + first, s.end - s.begin, out, act);
-  ex.barrier();
+  if (Z) std::copy(Z, Z + rows * out, Y);
+  activation_forward(Y, rows, out, act);
 }
 
 template <class T>
-void dense_backward(const Exec<T>& ex, T* dX, T* dW, T* db, T* dY, const T* X, const T* Y,
-                    const T* W, i64 rows, i64 in, i64 out, Activation act, double l1, double l2) {
-  if (act.kind != Act::Linear && act.kind != Act::Step) {
-    const Share s = ex.share(rows);
-    activation_backward(dY + s.begin * out, Y + s.begin * out, s.end - s.begin, out, act);
-    ex.barrier();  // dZ is complete
-  }
+void dense_delta(T* dY, const T* Y, i64 rows, i64 out, Activation act) {
+  if (act.kind != Act::Linear && act.kind != Act::Step) activation_backward(dY, Y, rows, out, act);
+}
+
+template <class T>
+void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out) {
+  // B = W^T read with swapped strides.
+  gemm(rows, in, out, dZ, out, 1, W, 1, out, dX, in, false);
+}
+
+template <class T>
+void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
+                       i64 rows, i64 in, i64 out, double l1, double l2) {
   // dW = X^T dZ: A = X^T read with swapped strides.
-  ex.gemm(in, out, rows, X, 1, in, dY, out, 1, dW, out);
+  ex.gemm(in, out, rows, X, 1, in, dZ, out, 1, dW, out);
   const T t_l1 = T(l1), two_l2 = T(2.0 * l2);
   const Share w = ex.share(in * out, kLine<T>);
   if (l1 != 0.0) {
@@ -51,24 +54,25 @@ void dense_backward(const Exec<T>& ex, T* dX, T* dW, T* db, T* dY, const T* X, c
     const Share c = ex.share(out, kLine<T>);
     std::fill(db + c.begin, db + c.end, T(0));
     for (i64 r = 0; r < rows; ++r) {
-      const T* row = dY + r * out;
+      const T* row = dZ + r * out;
 #pragma omp simd
       for (i64 j = c.begin; j < c.end; ++j) db[j] += row[j];
     }
   }
-  // dX = dZ W^T: B = W^T read with swapped strides.
-  if (dX) ex.gemm(rows, in, out, dY, out, 1, W, 1, out, dX, in);
 }
 
-template void dense_forward<float>(const Exec<float>&, float*, float*, const float*, const float*,
-                                   const float*, i64, i64, i64, Activation);
-template void dense_forward<double>(const Exec<double>&, double*, double*, const double*,
-                                    const double*, const double*, i64, i64, i64, Activation);
-template void dense_backward<float>(const Exec<float>&, float*, float*, float*, float*,
-                                    const float*, const float*, const float*, i64, i64, i64,
-                                    Activation, double, double);
-template void dense_backward<double>(const Exec<double>&, double*, double*, double*, double*,
-                                     const double*, const double*, const double*, i64, i64, i64,
-                                     Activation, double, double);
+template void dense_forward<float>(float*, float*, const float*, const float*, const float*,
+                                   i64, i64, i64, Activation);
+template void dense_forward<double>(double*, double*, const double*, const double*,
+                                    const double*, i64, i64, i64, Activation);
+template void dense_delta<float>(float*, const float*, i64, i64, Activation);
+template void dense_delta<double>(double*, const double*, i64, i64, Activation);
+template void dense_input_grad<float>(float*, const float*, const float*, i64, i64, i64);
+template void dense_input_grad<double>(double*, const double*, const double*, i64, i64, i64);
+template void dense_param_grads<float>(const Exec<float>&, float*, float*, const float*,
+                                       const float*, const float*, i64, i64, i64, double, double);
+template void dense_param_grads<double>(const Exec<double>&, double*, double*, const double*,
+                                        const double*, const double*, i64, i64, i64, double,
+                                        double);
 
 }  // namespace fastmlp

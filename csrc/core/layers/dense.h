@@ -1,5 +1,8 @@
 // Dense layer: Y = act(X W + b), W (in x out) row-major so a sample's output row is one
 // contiguous panel of W's rows.
+//
+// Backward comes in three parts that a step orders itself: each row's dZ and dX depend on that
+// row alone, so a team can carry its own rows through them; dW and db sum over every row.
 #pragma once
 #include "core/activations.h"
 #include "core/common.h"
@@ -7,18 +10,24 @@
 
 namespace fastmlp {
 
-// Z, when non-null, receives the pre-activation too (the fused losses read logits). In a team,
-// Y (and Z) are complete when it returns.
+// Z, when non-null, receives the pre-activation too (the fused losses read logits).
 template <class T>
-void dense_forward(const Exec<T>& ex, T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows,
-                   i64 in, i64 out, Activation act);
+void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
+                   Activation act);
 
-// dY arrives as dL/dY and is turned into dZ in place from the stored Y (pass Linear when the
-// loss already gave dL/dZ). Then dW = X^T dZ + penalty gradient, db = column sums of dZ, and
-// dX = dZ W^T when dX is non-null. Gradients are overwritten, not accumulated. In a team, dX is
-// complete when it returns; dW and db after the team's next barrier.
+// dY arrives as dL/dY and is turned into dL/dZ in place from the stored Y (pass Linear when the
+// loss already gave dL/dZ).
 template <class T>
-void dense_backward(const Exec<T>& ex, T* dX, T* dW, T* db, T* dY, const T* X, const T* Y,
-                    const T* W, i64 rows, i64 in, i64 out, Activation act, double l1, double l2);
+void dense_delta(T* dY, const T* Y, i64 rows, i64 out, Activation act);
+
+// dX = dZ W^T.
+template <class T>
+void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out);
+
+// dW = X^T dZ + penalty gradient, db = column sums of dZ (db may be null). Gradients are
+// overwritten, not accumulated. In a team, complete after the team's next barrier.
+template <class T>
+void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
+                       i64 rows, i64 in, i64 out, double l1, double l2);
 
 }  // namespace fastmlp
