@@ -108,3 +108,21 @@ def test_header_lying_about_sizes_is_refused():
     # Refused from the sizes alone: the giant network is never allocated.
     with pytest.raises(ValueError, match="'params' holds float32 \\(\\d+,\\); expected float32 \\(\\d{9,},\\)"):
         model_from_bytes(out.getvalue())
+
+
+@pytest.mark.parametrize("field, value", [("flags", 0x1), ("method", 97)])
+def test_member_flagged_encrypted_or_oddly_compressed_is_corrupt(field, value):
+    # zipfile refuses such members with RuntimeError (encrypted) or NotImplementedError (an
+    # unknown compression method); one flipped bit of the central directory makes either.
+    import struct
+
+    from fastmlp.saving import model_from_bytes, model_to_bytes
+
+    m, _, _ = trained()
+    blob = bytearray(model_to_bytes(m))
+    entry = blob.index(b"PK\x01\x02")  # the first member's central directory record
+    offset = entry + (8 if field == "flags" else 10)
+    old = struct.unpack_from("<H", blob, offset)[0]
+    struct.pack_into("<H", blob, offset, old | value if field == "flags" else value)
+    with pytest.raises(ValueError, match="model file is corrupt"):
+        model_from_bytes(bytes(blob))

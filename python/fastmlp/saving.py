@@ -81,7 +81,7 @@ def _array_header(zf, name, dtype, shape):
         info = zf.getinfo(f"{name}.npy")
     except KeyError:
         raise ValueError(f"model file has no {name!r} array") from None
-    with zf.open(info) as f:
+    with _open_member(zf, info) as f:
         version = np.lib.format.read_magic(f)
         readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
         if version not in readers:
@@ -100,9 +100,18 @@ def _array_header(zf, name, dtype, shape):
     return info, offset, nbytes
 
 
+def _open_member(zf, info):
+    """zf.open; a member this format never writes (flagged encrypted, or compressed by a method
+    zipfile lacks: a corrupt flag or method field) makes the file corrupt, not a RuntimeError."""
+    try:
+        return zf.open(info)
+    except (RuntimeError, NotImplementedError) as exc:
+        raise ValueError(f"model file is corrupt: {exc}") from None
+
+
 def _read_array(zf, header, dtype):
     info, offset, nbytes = header
-    with zf.open(info) as f:
+    with _open_member(zf, info) as f:
         f.read(offset)
         data = f.read(nbytes + 1)
     if len(data) != nbytes:
