@@ -353,10 +353,11 @@ def method(repeats, threads, with_estimators):
         "\"fastmlp expected\" is what the design needs for the run, computed from the config: "
         "parameters, gradients and optimizer state (Adam two copies of the parameters, SGD with "
         "momentum one), BatchNorm statistics, per-batch buffers (every layer's output, the "
-        "logits, two backward buffers of the widest layer, the gathered input and targets) and "
+        "logits, each row's loss, the gathered input and targets, and two backward buffers of "
+        "the widest layer, or every layer's delta where a step runs in one parallel region) and "
         "the shuffled row order (8 bytes per row); it leaves out the GEMM packing buffers "
-        "(at most ~4 MiB), allocator rounding and page granularity (4 KiB). A measured fastmlp "
-        "cell near it means no copy of X; one near the data's size means a copy."
+        "(at most ~4 MiB per thread), allocator rounding and page granularity (4 KiB). A "
+        "measured fastmlp cell near it means no copy of X; one near the data's size means a copy."
     )]
     if with_estimators:
         paragraphs.append(

@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 from configs import BY_NAME
-from runners import TRAINERS, set_threads
+from runners import TRAINERS, fastmlp_model, set_threads
 
 # Hidden width of the warm-up network: small enough that what it frees cannot be reused by the
 # measured run in any amount that matters.
@@ -99,14 +99,27 @@ def measure_peak(library, config, threads):
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def team_step_threads(config, rows, threads):
+    """How many threads fastmlp's training step of `rows` rows takes (1: no one-region step)."""
+    import fastmlp as fm
+
+    before = fm.get_num_threads()
+    fm.set_num_threads(threads)
+    try:
+        model = fastmlp_model(config)
+        model.build()
+        return model._net._step_threads(rows)
+    finally:
+        fm.set_num_threads(before)
+
+
 def fastmlp_expected_bytes(config, threads):
     """What fastmlp's design needs for one run of `config` beyond the data, by part, in bytes:
     the flat arenas (parameters, gradients, optimizer state, BatchNorm moving statistics), the
     per-batch buffers (every layer's output, the output logits, each row's loss, the gathered input
     and target rows, and the backward buffers: two of the widest layer output, or every layer's
-    delta for a network that trains each step in one parallel region: Dense layers only, on more
-    than one thread, 2^21 to 2^28 operations per step, network.cpp) and the shuffled row order of
-    an epoch."""
+    delta where a step runs in one parallel region on `threads` threads, as the network tells)
+    and the shuffled row order of an epoch."""
     item = 4  # float32, as runners.fastmlp_model builds it
     sizes, batch = config.layer_sizes, min(config.batch_size, config.n_rows)
     hidden = sum(sizes[1:-1])
@@ -116,8 +129,7 @@ def fastmlp_expected_bytes(config, threads):
     optimizer_copies = 2 if config.optimizer == "adam" else int(config.momentum != 0)
     moving_statistics = 2 * hidden if batch_norm else 0
     layer_outputs = sum(sizes[1:]) + len(config.hidden_extras) * hidden
-    team_step = threads > 1 and not config.hidden_extras and 2**21 <= 6 * batch * params <= 2**28
-    backward = sum(sizes[1:]) if team_step else 2 * max(sizes[1:])
+    backward = sum(sizes[1:]) if team_step_threads(config, batch, threads) > 1 else 2 * max(sizes[1:])
     batch_values = batch * (layer_outputs + sizes[-1] + backward + sizes[0])
     sparse_labels = config.loss == "sparse_categorical_crossentropy"
     target_bytes = batch * (8 if sparse_labels else sizes[-1] * item)

@@ -16,14 +16,16 @@ def data():
 def train(X, y, seed, threads, dtype="float32", batch_size=256):
     fm.set_num_threads(threads)
     assert fm.get_num_threads() == threads
-    # big enough (256-wide layers) that the parallel kernels engage; a batch of 256 splits the
+    # big enough (1024-wide layers: 6 x rows x weights above 2^28 operations) that each kernel
+    # opens its own parallel region rather than the step taking one; a batch of 256 splits the
     # products' rows between threads, one of 64 their columns
-    model = fm.Sequential([fm.layers.Dense(256, activation="relu"),
-                           fm.layers.Dense(256, activation="tanh"),
+    model = fm.Sequential([fm.layers.Dense(1024, activation="relu"),
+                           fm.layers.Dense(1024, activation="tanh"),
                            fm.layers.Dense(4, activation="softmax")],
                           input_dim=200, seed=seed, dtype=dtype)
     model.compile(optimizer=fm.optimizers.Adam(lr=1e-3), loss="sparse_categorical_crossentropy")
     model.fit(X, y, epochs=2, batch_size=batch_size, shuffle=True)
+    assert model._net._step_threads(batch_size) == 1
     return model.get_weights()
 
 
@@ -67,7 +69,8 @@ def test_shuffle_changes_the_trajectory(data, restore_threads):
 # and solo on 1. Every variant below takes a different branch of that step: elementwise
 # activations forward and backward, a softmax output the loss does not absorb (MSE), a
 # cross-entropy on probabilities, one-unit outputs (matrix-vector and outer products), L1 and L2
-# penalties, clipping, sample weights and each optimizer's update.
+# penalties, clipping, sample weights, batches read in place (no shuffle) and each optimizer's
+# update.
 TEAM_STEP_VARIANTS = {
     "sigmoid-tanh-softmax-mse": dict(
         layers=[(96, "sigmoid", None), (64, "tanh", None), (4, "softmax", None)], loss="mse",
@@ -84,11 +87,11 @@ TEAM_STEP_VARIANTS = {
         optimizer=lambda: fm.optimizers.Adagrad(lr=0.05), clip_value=0.01, weighted=True),
     "one-unit-regression": dict(
         layers=[(160, "tanh", (0.0, 1e-3)), (1, "linear", None)], loss="mae",
-        optimizer=lambda: fm.optimizers.AdamW(lr=1e-3), regression=True),
+        optimizer=lambda: fm.optimizers.AdamW(lr=1e-3), regression=True, shuffle=False),
 }
 
 
-def train_variant(X, y, variant, threads, dtype):
+def train_variant(X, y, variant, threads, dtype, batch_size):
     fm.set_num_threads(threads)
     v = TEAM_STEP_VARIANTS[variant]
     layers = [fm.layers.Dense(units, activation=act,
@@ -106,9 +109,9 @@ def train_variant(X, y, variant, threads, dtype):
     else:
         target = y
     weights = np.linspace(0.2, 2.0, len(X)) if v.get("weighted") else None
-    # 250 rows per batch: the last of each epoch is shorter (2000 = 8 x 250; 1000 rows: 4 x 250)
-    history = model.fit(X.astype(dtype), target, epochs=2, batch_size=250, sample_weight=weights,
-                        verbose=0)
+    history = model.fit(X.astype(dtype), target, epochs=2, batch_size=batch_size,
+                        sample_weight=weights, shuffle=v.get("shuffle", True), verbose=0)
+    assert model._net._step_threads(batch_size) == threads  # the team step, on 2 threads
     return model.get_weights(), history.history
 
 
@@ -122,19 +125,22 @@ def assert_same_training(first, second):
         assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("batch_size", [250, 64])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("variant", sorted(TEAM_STEP_VARIANTS))
-def test_team_step_equals_solo_step(data, restore_threads, variant, dtype):
-    # 4 full batches of 250 and one of 101 per epoch: an odd batch splits into unequal row shares
+def test_team_step_equals_solo_step(data, restore_threads, variant, dtype, batch_size):
+    # 1101 rows: the last batch of an epoch is odd, so its row shares differ. Batches of 64 split
+    # into 32-row shares that cut register tiles: the hidden layers' forward products then split
+    # the whole batch's tiles across the team.
     X, y = data[0][:1101], data[1][:1101]
-    assert_same_training(train_variant(X, y, variant, 1, dtype),
-                         train_variant(X, y, variant, 2, dtype))
+    assert_same_training(train_variant(X, y, variant, 1, dtype, batch_size),
+                         train_variant(X, y, variant, 2, dtype, batch_size))
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7])
 def test_team_step_with_fewer_rows_than_threads(restore_threads, batch_size):
     # 2000 inputs: even one row weighs more than 2^21 operations, so every batch takes a team of
-    # 3 (threads without rows still form weight gradients) and 7 rows split 2 + 3 + 2.
+    # 3 (threads without rows still form weight gradients) and 7 rows split 2 + 2 + 3.
     rng = np.random.default_rng(7)
     X = rng.normal(size=(21, 2000)).astype(np.float32)
     y = rng.integers(0, 3, 21)
@@ -145,6 +151,7 @@ def test_team_step_with_fewer_rows_than_threads(restore_threads, batch_size):
                                fm.layers.Dense(3, activation="softmax")], input_dim=2000, seed=1)
         model.compile(optimizer=fm.optimizers.Adam(lr=1e-3), loss="sparse_categorical_crossentropy")
         history = model.fit(X, y, epochs=2, batch_size=batch_size, verbose=0)
+        assert model._net._step_threads(batch_size) == threads
         return model.get_weights(), history.history
 
     assert_same_training(train_on(1), train_on(3))

@@ -1,13 +1,13 @@
 // How a training step's kernels run.
 //
 // Solo: on the calling thread, each kernel opening its own OpenMP region when its work pays for
-// one. Team: on every thread of one region (a whole training step: one fork and join instead of
-// one per kernel). Each thread carries its own rows through the forward pass, the loss and the
-// deltas with solo kernels (inside a region they never open another: threads_for is 1 there);
-// the weight gradients' products split their tiles across the team, elementwise passes split
-// their elements, and the team meets at a barrier wherever a thread goes on to read what others
-// wrote. Every element is computed by the same operations in the same order either way, so a
-// team's results are bitwise the solo results.
+// one. Team: on every thread of one region (a whole training step: one fork and join instead of one
+// per kernel). Each thread carries its own rows through the forward pass, the loss and the deltas
+// with solo kernels (inside a region they never open another: threads_for is 1 there); the weight
+// gradients' products (and forward products that row shares would cut into partial register tiles)
+// split their tiles across the team, elementwise passes split their elements, and the team meets at
+// a barrier wherever a thread goes on to read what others wrote. Every element is computed by the
+// same operations in the same order either way, so a team's results are bitwise the solo results.
 #pragma once
 #include "core/common.h"
 #include "core/gemm/gemm.h"
@@ -34,7 +34,7 @@ struct Exec {
   void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
             i64 ldc) const {
     if (solo()) return fastmlp::gemm(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false);
-    gemm_team(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, team, workspace);
+    gemm_team(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, {}, team, workspace);
     barrier();
   }
 };

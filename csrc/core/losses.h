@@ -1,11 +1,16 @@
 // Loss values and their output gradients in one pass.
 //
 // Reduction follows PyTorch's defaults: MSE, MAE and BCE average over every element, the
-// categorical losses sum over classes and average over rows. The kernel writes each row's
-// (weighted) loss and loss_sum adds them in row order, so the sum is the same however the rows
-// were shared between threads: a batch mean is sum / rows and a dataset mean over chunks is the
-// chunk sums / n. When `grad` is non-null it receives dL/d(input) of the batch MEAN, i.e. already
-// divided by rows (and cols).
+// categorical losses sum over classes and average over rows. loss_rows writes each row's weighted
+// loss (for the elementwise losses, its sum over the columns) and loss_sum adds them in row order
+// (taking the elementwise losses' mean over columns once), so the sum is the same however the
+// rows were shared between threads: a batch mean is sum / rows and a dataset mean over chunks is
+// the chunk sums / n. When `grad` is non-null it receives dL/d(input) of the batch MEAN, i.e.
+// already divided by rows (and cols).
+//
+// `on_logits` means `input` holds pre-activations: the categorical losses apply a log-softmax and
+// BCE a log-sigmoid internally (log-sum-exp, never overflowing), and the gradient is the fused
+// p - y. That path serves both from_logits=True and a softmax/sigmoid output layer.
 #pragma once
 #include <array>
 #include <string_view>
@@ -36,13 +41,13 @@ struct Targets {
 };
 
 // Rows [begin, end) of a batch of `rows` (input, target, grad and row_loss all address the whole
-// batch): row_loss[r] and grad's row r for each of them. The elementwise losses (MSE, MAE, BCE)
-// leave their rows' sums over the columns in row_loss: loss_sum takes the mean once.
+// batch): row_loss[r] and grad's row r for each of them.
 template <class T>
 void loss_rows(LossKind kind, bool on_logits, const T* input, Targets<T> target, i64 begin,
                i64 end, i64 rows, i64 cols, T* grad, double* row_loss);
 
-// The batch's loss sum over rows: row_loss[0, rows) added in order.
+// The batch's loss summed over rows: row_loss[0, rows) added in order, divided by cols for the
+// elementwise losses.
 double loss_sum(LossKind kind, const double* row_loss, i64 rows, i64 cols);
 
 }  // namespace fastmlp

@@ -99,6 +99,8 @@ class Network {
   // Output of the last forward pass, (rows x output_dim).
   const T* last_output() const { return outputs_.back(); }
 
+  // 1: a step of `rows` rows runs solo; else the team size of a step in one parallel region.
+  int step_threads(i64 rows) const;
   // Forward, backward, clipping and update on one batch; `loss` receives its mean loss + penalty
   // before the update. Returns false when the loss or a gradient is not finite: then no weight
   // changes, so the network keeps the last finite weights. A network of Dense layers runs the
@@ -133,8 +135,6 @@ class Network {
   // l1 * KernelAbs + l2 * KernelSquares in layer order, value(k) giving reduction k's sum.
   template <class Value>
   double penalty_of(Value&& value) const;
-  // 1: the step runs solo; else the team size of a step that runs in one parallel region.
-  int step_threads(i64 rows) const;
   // Forward, backward, reductions, clipping and update, solo or as a member of the team; true
   // when the loss and gradients are finite and the weights were updated.
   bool step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss);

@@ -23,8 +23,10 @@ i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
 // Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
 // per use (thread_local keeps concurrent calls apart; gemm() and a team's products, whose
 // workspace a thread takes before its region and may call gemm() within it, use different ones)
-// that only grows, so steady-state training does not allocate, and nothing can throw inside the
-// parallel region.
+// that only grows, so steady-state training does not allocate. Its size is bounded by the cache
+// blocks (KC x NC + MC x KC per thread, at most ~8 MiB), whatever the matrices: a team step's
+// threads may grow theirs inside the region on its first step, where failing to allocate so
+// little would end the process.
 enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
@@ -192,16 +194,16 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
 
 template <class T>
 void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb,
-               T* C, i64 ldc, Team team, T* workspace) {
+               T* C, i64 ldc, const GemmEpilogue<T>& ep, Team team, T* workspace) {
   using namespace gemm_detail;
+  assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
-  const GemmEpilogue<T> none;
   if (is_thin(N, K, rsa, csa, rsb, ldc))
-    return thin_share(share_of(M, team), N, K, A, rsa, csa, B, rsb, csb, C, false, none);
+    return thin_share(share_of(M, team), N, K, A, rsa, csa, B, rsb, csb, C, false, ep);
   // Threads left without tiles still meet the others at every barrier of run().
   const Plan pl = plan<T>(M, N, team.nth);
   const PackSizes<T> sz(N, K, pl);
-  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, none, pl, workspace,
+  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, ep, pl, workspace,
       workspace + sz.b + team.tid * sz.a, team.tid, team.nth);
 }
 
@@ -218,6 +220,11 @@ T* gemm_team_workspace(i64 size) {
   return gemm_detail::workspace<T, gemm_detail::Use::Team>(size);
 }
 
+template <class T>
+i64 gemm_tile_rows() {
+  return gemm_detail::Blocking<T>::MR;
+}
+
 const char* gemm_isa() { return gemm_detail::kernels().isa; }
 
 template void gemm<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64, float*,
@@ -225,9 +232,11 @@ template void gemm<float>(i64, i64, i64, const float*, i64, i64, const float*, i
 template void gemm<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
                            double*, i64, bool, const GemmEpilogue<double>&);
 template void gemm_team<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64,
-                               float*, i64, Team, float*);
+                               float*, i64, const GemmEpilogue<float>&, Team, float*);
 template void gemm_team<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
-                                double*, i64, Team, double*);
+                                double*, i64, const GemmEpilogue<double>&, Team, double*);
+template i64 gemm_tile_rows<float>();
+template i64 gemm_tile_rows<double>();
 template i64 gemm_team_workspace_size<float>(i64, i64, i64, int);
 template i64 gemm_team_workspace_size<double>(i64, i64, i64, int);
 template float* gemm_team_workspace<float>(i64);

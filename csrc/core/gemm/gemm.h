@@ -26,14 +26,14 @@ template <class T>
 void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
           i64 ldc, bool accumulate, const GemmEpilogue<T>& ep = {});
 
-// C = op(A) op(B) (bitwise gemm()'s, without accumulation or epilogue: a step's weight
-// gradients) computed by a team inside a parallel region: every thread of the team calls it with
-// the same arguments and its own Team. `workspace` is shared by the team and holds
+// C = op(A) op(B) with its epilogue (bitwise gemm()'s, without accumulation) computed by a team
+// inside a parallel region: every thread of the team calls it with the same arguments and its
+// own Team. `workspace` is shared by the team and holds
 // gemm_team_workspace_size<T>(M, N, K, team.nth) elements. A thread returns when its own share of
 // C is written: the team meets at a barrier before C is read or the workspace reused.
 template <class T>
 void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb,
-               T* C, i64 ldc, Team team, T* workspace);
+               T* C, i64 ldc, const GemmEpilogue<T>& ep, Team team, T* workspace);
 template <class T>
 i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads);
 // A 64-byte aligned workspace of at least `size` elements for a team's products, taken before
@@ -41,6 +41,10 @@ i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads);
 // call gemm() on their own inside the region), valid until this thread asks for it again.
 template <class T>
 T* gemm_team_workspace(i64 size);
+
+// Rows of C one register tile covers: a product of M rows computes ceil(M / this) rows of tiles.
+template <class T>
+i64 gemm_tile_rows();
 
 // The micro-kernels' instruction set: "avx2+fma" or "generic".
 const char* gemm_isa();
