@@ -20,6 +20,7 @@ struct Exec {
   Team team;
   T* workspace = nullptr;  // the team's product workspace (gemm_team_workspace)
   bool in_team = false;
+  T* own = nullptr;  // in a team: this thread's workspace for the products of its own rows
 
   bool solo() const { return !in_team; }
   bool leader() const { return team.tid == 0; }

@@ -364,7 +364,7 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
     } else {
       T* Z = l == top && absorbed ? logits_.data() + r0 * layer.out : nullptr;
       dense_forward(Y + r0 * layer.out, Z, input + r0 * layer.in, p, b, n, layer.in, layer.out,
-                    layer.spec.act);
+                    layer.spec.act, ex.own);
       input_whole = false;  // each thread wrote its own rows
     }
     if (ex.leader()) outputs_[l] = Y;
@@ -380,7 +380,7 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
                 l == top && absorbed ? Activation{Act::Linear} : layer.spec.act);
     if (l > 0)  // the layer below's dL/dY, its rows r0..
       dense_input_grad(dZ_of(l - 1) + r0 * layer.in, dZ, params_.data() + layer.param_offset, n,
-                       layer.in, layer.out);
+                       layer.in, layer.out, ex.own);
   }
   ex.barrier();  // every row's deltas are written
   for (size_t l = 0; l <= top; ++l) {
@@ -499,21 +499,32 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
     ok = step(Exec<T>{}, batch, y, rows, loss);
   } else {
     // The team's products (the weight gradients, and hidden layers' forward products where the
-    // row shares cut register tiles), sized for any team the region may get (fewer threads cut
-    // the rows into larger blocks).
-    i64 size = 0;
+    // row shares cut register tiles), then each thread's part for the products of its own rows:
+    // sized for any team the region may get (fewer threads, larger shares), so that no thread
+    // allocates inside the region.
+    constexpr i64 kAlign = 64 / sizeof(T);
+    const auto aligned = [](i64 n) { return (n + kAlign - 1) / kAlign * kAlign; };
+    i64 team_size = 0, own_size = 0;
     for (int nth = 1; nth <= threads; ++nth)
-      for (const Layer& layer : layers_)
-        size = std::max({size, gemm_team_workspace_size<T>(layer.in, layer.out, rows, nth),
-                         gemm_team_workspace_size<T>(rows, layer.out, layer.in, nth)});
-    T* workspace = gemm_team_workspace<T>(size);
+      for (const Layer& layer : layers_) {
+        team_size = std::max({team_size,
+                              gemm_team_workspace_size<T>(layer.in, layer.out, rows, nth),
+                              gemm_team_workspace_size<T>(rows, layer.out, layer.in, nth)});
+        for (const i64 share : {rows / nth, (rows + nth - 1) / nth})
+          own_size = std::max({own_size, gemm_workspace_size<T>(share, layer.out, layer.in),
+                               gemm_workspace_size<T>(share, layer.in, layer.out)});
+      }
+    team_size = aligned(team_size);
+    own_size = aligned(own_size);
+    T* workspace = gemm_team_workspace<T>(team_size + threads * own_size);
     // Grows with the largest batch a team has trained: in steady state it does not allocate.
     const Layer& top = layers_.back();
     const size_t deltas = size_t(rows * (top.outputs_below + top.out));
     if (deltas_.size() < deltas) deltas_.resize(deltas);
 #pragma omp parallel num_threads(threads)
     {
-      const Exec<T> ex{Team{omp_get_thread_num(), omp_get_num_threads()}, workspace, true};
+      const Team team{omp_get_thread_num(), omp_get_num_threads()};
+      const Exec<T> ex{team, workspace, true, workspace + team_size + team.tid * own_size};
       // Each thread copies the rows it carries through forward_backward_by_rows (the same share):
       // the others read them only after its first barrier.
       if (rows_of_x) {

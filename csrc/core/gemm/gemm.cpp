@@ -22,11 +22,9 @@ i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
 
 // Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
 // per use (thread_local keeps concurrent calls apart; gemm() and a team's products, whose
-// workspace a thread takes before its region and may call gemm() within it, use different ones)
-// that only grows, so steady-state training does not allocate. Its size is bounded by the cache
-// blocks (KC x NC + MC x KC per thread, at most ~8 MiB), whatever the matrices: a team step's
-// threads may grow theirs inside the region on its first step, where failing to allocate so
-// little would end the process.
+// workspace a thread takes before its region, use different ones) that only grows, so
+// steady-state training does not allocate. Inside a training step's region nothing allocates:
+// its threads pack into workspaces sized before it.
 enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
@@ -164,11 +162,11 @@ struct PackSizes {
 
 template <class T>
 void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
-          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep) {
+          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, T* workspace) {
   using namespace gemm_detail;
   assert(ep.act.kind != Act::Softmax);
   if (M <= 0 || N <= 0) return;
-  int threads = threads_for<T>(2 * M * N * K);
+  int threads = workspace ? 1 : threads_for<T>(2 * M * N * K);
   if (is_thin(N, K, rsa, csa, rsb, ldc)) {
     // Each thread at least one row of C.
     return for_shares(M, int(std::min<i64>(threads, M)), 1, [&](i64 b, i64 e) {
@@ -178,7 +176,7 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
   const Plan pl = plan<T>(M, N, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));
   const PackSizes<T> sz(N, K, pl);
-  T* bpack = workspace<T, Use::Call>(sz.b + threads * sz.a);
+  T* bpack = workspace ? workspace : gemm_detail::workspace<T, Use::Call>(sz.b + threads * sz.a);
   if (threads == 1) {
     run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack, bpack + sz.b, 0, 1);
     return;
@@ -208,6 +206,11 @@ void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i6
 }
 
 template <class T>
+i64 gemm_workspace_size(i64 M, i64 N, i64 K) {
+  return gemm_team_workspace_size<T>(M, N, K, 1);  // one thread: B's panel and one A block
+}
+
+template <class T>
 i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads) {
   using namespace gemm_detail;
   if (M <= 0 || N <= 0) return 0;
@@ -228,9 +231,11 @@ i64 gemm_tile_rows() {
 const char* gemm_isa() { return gemm_detail::kernels().isa; }
 
 template void gemm<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64, float*,
-                          i64, bool, const GemmEpilogue<float>&);
+                          i64, bool, const GemmEpilogue<float>&, float*);
 template void gemm<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,
-                           double*, i64, bool, const GemmEpilogue<double>&);
+                           double*, i64, bool, const GemmEpilogue<double>&, double*);
+template i64 gemm_workspace_size<float>(i64, i64, i64);
+template i64 gemm_workspace_size<double>(i64, i64, i64);
 template void gemm_team<float>(i64, i64, i64, const float*, i64, i64, const float*, i64, i64,
                                float*, i64, const GemmEpilogue<float>&, Team, float*);
 template void gemm_team<double>(i64, i64, i64, const double*, i64, i64, const double*, i64, i64,

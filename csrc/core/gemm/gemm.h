@@ -22,9 +22,15 @@ struct GemmEpilogue {
   Activation act;           // elementwise only: Softmax is the caller's (linear epilogue, then rows)
 };
 
+// Packing goes to a growing buffer of the calling thread's own, and the product opens a parallel
+// region when its work pays for one. Given a `workspace` (64-byte aligned, of at least
+// gemm_workspace_size<T>(M, N, K) elements) it runs on the calling thread and packs there, so a
+// thread inside a parallel region allocates nothing.
 template <class T>
 void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
-          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep = {});
+          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep = {}, T* workspace = nullptr);
+template <class T>
+i64 gemm_workspace_size(i64 M, i64 N, i64 K);
 
 // C = op(A) op(B) with its epilogue (bitwise gemm()'s, without accumulation) computed by a team
 // inside a parallel region: every thread of the team calls it with the same arguments and its
@@ -36,9 +42,11 @@ void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i6
                T* C, i64 ldc, const GemmEpilogue<T>& ep, Team team, T* workspace);
 template <class T>
 i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads);
-// A 64-byte aligned workspace of at least `size` elements for a team's products, taken before
-// the region: a buffer of the calling thread's that gemm() does not use (the team's threads may
-// call gemm() on their own inside the region), valid until this thread asks for it again.
+// A 64-byte aligned workspace of at least `size` elements for a team's products (and the parts
+// its threads pass to gemm() for products of their own), taken before the region: a buffer of
+// the calling thread's, apart from the one gemm() packs into otherwise, that only grows (to a
+// few MiB per thread: packing is bounded by the cache blocks) and stays valid until this thread
+// asks for it again.
 template <class T>
 T* gemm_team_workspace(i64 size);
 

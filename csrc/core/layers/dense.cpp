@@ -11,12 +11,12 @@ constexpr i64 kLine = 64 / sizeof(T);
 
 template <class T>
 void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
-                   Activation act) {
+                   Activation act, T* workspace) {
   // The GEMM epilogue adds the bias and applies an elementwise activation on the register tile;
   // softmax (whole rows) and an output whose logits the loss keeps are activated afterwards.
   const bool fused = !Z && act.kind != Act::Softmax;
   gemm(rows, out, in, X, in, 1, W, out, 1, Z ? Z : Y, out, false,
-       GemmEpilogue<T>{b, fused ? act : Activation{}});
+       GemmEpilogue<T>{b, fused ? act : Activation{}}, workspace);
   if (fused) return;
   if (Z) std::copy(Z, Z + rows * out, Y);
   activation_forward(Y, rows, out, act);
@@ -28,9 +28,10 @@ void dense_delta(T* dY, const T* Y, i64 rows, i64 out, Activation act) {
 }
 
 template <class T>
-void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out) {
+void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out,
+                      T* workspace) {
   // B = W^T read with swapped strides.
-  gemm(rows, in, out, dZ, out, 1, W, 1, out, dX, in, false);
+  gemm(rows, in, out, dZ, out, 1, W, 1, out, dX, in, false, {}, workspace);
 }
 
 template <class T>
@@ -62,13 +63,14 @@ void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X,
 }
 
 template void dense_forward<float>(float*, float*, const float*, const float*, const float*,
-                                   i64, i64, i64, Activation);
+                                   i64, i64, i64, Activation, float*);
 template void dense_forward<double>(double*, double*, const double*, const double*,
-                                    const double*, i64, i64, i64, Activation);
+                                    const double*, i64, i64, i64, Activation, double*);
 template void dense_delta<float>(float*, const float*, i64, i64, Activation);
 template void dense_delta<double>(double*, const double*, i64, i64, Activation);
-template void dense_input_grad<float>(float*, const float*, const float*, i64, i64, i64);
-template void dense_input_grad<double>(double*, const double*, const double*, i64, i64, i64);
+template void dense_input_grad<float>(float*, const float*, const float*, i64, i64, i64, float*);
+template void dense_input_grad<double>(double*, const double*, const double*, i64, i64, i64,
+                                       double*);
 template void dense_param_grads<float>(const Exec<float>&, float*, float*, const float*,
                                        const float*, const float*, i64, i64, i64, double, double);
 template void dense_param_grads<double>(const Exec<double>&, double*, double*, const double*,

@@ -10,19 +10,21 @@
 
 namespace fastmlp {
 
-// Z, when non-null, receives the pre-activation too (the fused losses read logits).
+// Z, when non-null, receives the pre-activation too (the fused losses read logits). A workspace
+// makes the product gemm()'s on the calling thread (gemm.h).
 template <class T>
 void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
-                   Activation act);
+                   Activation act, T* workspace = nullptr);
 
 // dY arrives as dL/dY and is turned into dL/dZ in place from the stored Y (pass Linear when the
 // loss already gave dL/dZ).
 template <class T>
 void dense_delta(T* dY, const T* Y, i64 rows, i64 out, Activation act);
 
-// dX = dZ W^T.
+// dX = dZ W^T (the workspace as dense_forward's).
 template <class T>
-void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out);
+void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out,
+                      T* workspace = nullptr);
 
 // dW = X^T dZ + penalty gradient, db = column sums of dZ (db may be null). Gradients are
 // overwritten, not accumulated. In a team, complete after the team's next barrier.
