@@ -10,10 +10,6 @@ namespace {
 
 // Elementwise work is cheap: a region pays off only from roughly this many elements per thread.
 constexpr i64 kElementwiseCost = 8;
-// Shares of whole cache lines, so no two threads write one.
-template <class T>
-constexpr i64 kAlign = 64 / sizeof(T);
-
 // Row-wise softmax of a block of rows, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
 template <class T>
 void softmax_rows(T* z, i64 rows, i64 cols) {
@@ -47,7 +43,7 @@ void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
   const int threads = threads_for<T>(kElementwiseCost * n);
   // Elementwise results do not depend on where the shares are cut (the vector math's tail runs
   // the same lanes), nor softmax's on how rows are grouped.
-  const auto each = [&](auto&& body) { for_shares(n, threads, kAlign<T>, body); };
+  const auto each = [&](auto&& body) { for_shares(n, threads, kLine<T>, body); };
   switch (act.kind) {
     case Act::Linear:
       return;
@@ -82,7 +78,7 @@ template <class T>
 void activation_backward(T* dA, const T* A, i64 rows, i64 cols, Activation act) {
   const i64 n = rows * cols;
   const int threads = threads_for<T>(kElementwiseCost * n);
-  const auto each = [&](auto&& body) { for_shares(n, threads, kAlign<T>, body); };
+  const auto each = [&](auto&& body) { for_shares(n, threads, kLine<T>, body); };
   switch (act.kind) {
     case Act::Linear:
     case Act::Step:

@@ -345,9 +345,8 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
   // layer's forward product splits the whole batch's tiles across the team instead, at the cost
   // of a barrier or two. mnist-s-64 against the step that split every product's tiles: by rows
   // alone 0.91-1.06x (three A/Bs), with this 0.99-1.03x (two).
-  const auto tiles = [](i64 r) { return (r + gemm_tile_rows<T>() - 1) / gemm_tile_rows<T>(); };
-  const i64 nth = ex.team.nth;
-  const bool cut = 16 * nth * tiles((rows + nth - 1) / nth) > 17 * tiles(rows);
+  const i64 tile = gemm_tile_rows<T>(), nth = ex.team.nth;
+  const bool cut = 16 * nth * ceil_div(ceil_div(rows, nth), tile) > 17 * ceil_div(rows, tile);
   const T* input = X;
   bool input_whole = false;  // every row of `input` visible to all (X: each gathered its own)
   for (size_t l = 0; l <= top; ++l) {
@@ -467,7 +466,7 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
   if (!std::isfinite(total_sq)) return false;
   const i64 n = num_params();
   T* g = grads_.data();
-  const Share part = ex.share(n, 64 / sizeof(T));  // elementwise from here: each its own part
+  const Share part = ex.share(n, kLine<T>);  // elementwise from here: each its own part
   if (clip_.norm > 0.0) {
     // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never up.
     const double coef = clip_.norm / (std::sqrt(total_sq) + 1e-6);
@@ -502,20 +501,18 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
     // row shares cut register tiles), then each thread's part for the products of its own rows:
     // sized for any team the region may get (fewer threads, larger shares), so that no thread
     // allocates inside the region.
-    constexpr i64 kAlign = 64 / sizeof(T);
-    const auto aligned = [](i64 n) { return (n + kAlign - 1) / kAlign * kAlign; };
     i64 team_size = 0, own_size = 0;
     for (int nth = 1; nth <= threads; ++nth)
       for (const Layer& layer : layers_) {
         team_size = std::max({team_size,
                               gemm_team_workspace_size<T>(layer.in, layer.out, rows, nth),
                               gemm_team_workspace_size<T>(rows, layer.out, layer.in, nth)});
-        for (const i64 share : {rows / nth, (rows + nth - 1) / nth})
+        for (const i64 share : {rows / nth, ceil_div(rows, nth)})
           own_size = std::max({own_size, gemm_workspace_size<T>(share, layer.out, layer.in),
                                gemm_workspace_size<T>(share, layer.in, layer.out)});
       }
-    team_size = aligned(team_size);
-    own_size = aligned(own_size);
+    team_size = round_up(team_size, kLine<T>);
+    own_size = round_up(own_size, kLine<T>);
     T* workspace = gemm_team_workspace<T>(team_size + threads * own_size);
     // Grows with the largest batch a team has trained: in steady state it does not allocate.
     const Layer& top = layers_.back();

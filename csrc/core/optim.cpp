@@ -89,7 +89,7 @@ template <class T>
 void optimizer_step(const OptimizerConfig& cfg, i64 t, T* p, const T* grads, T* state, i64 n) {
   const int threads = threads_for<T>(cost_per_param(rule_of(cfg)) * n);
   // How the range is cut cannot change a result; shares of whole cache lines.
-  for_shares(n, threads, 64 / sizeof(T),
+  for_shares(n, threads, kLine<T>,
              [&](i64 b, i64 e) { optimizer_step(cfg, t, p, grads, state, n, Share{b, e}); });
 }
 

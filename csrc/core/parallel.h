@@ -10,6 +10,10 @@
 
 namespace fastmlp {
 
+// Splitting work into pieces: how many pieces of b cover a, and a rounded up to whole pieces.
+constexpr i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
+constexpr i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
+
 // Below this many float32 operations (about 0.1 ms of work) a region runs on the calling
 // thread: waking a team and meeting at its barrier costs microseconds on an idle machine and far
 // more on a busy one (measured: a 30-64-64-1 net, batch 32, trained 10x slower on 2 threads

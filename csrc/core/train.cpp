@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "core/gather.h"
+#include "core/parallel.h"
 #include "core/rng.h"
 
 namespace fastmlp {
@@ -25,7 +26,7 @@ TrainResult train_epochs(Network<T>& net, const T* X, Targets<T> y, i64 n, const
                          const std::function<bool(const Progress&)>& on_progress) {
   using clock = std::chrono::steady_clock;
   const i64 in = net.input_dim(), out = net.output_dim();
-  const i64 batch = std::min(opt.batch_size, n), steps = (n + batch - 1) / batch;
+  const i64 batch = std::min(opt.batch_size, n), steps = ceil_div(n, batch);
   const auto poll_every = std::chrono::duration<double>(opt.poll_seconds);
 
   // Workspaces for the whole call; the batch loop below never allocates.

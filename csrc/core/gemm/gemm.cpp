@@ -17,22 +17,19 @@ namespace {
 
 const GemmKernels& kernels() { return FASTMLP_ACTIVE_TABLE(generic_gemm_kernels, avx2_gemm_kernels); }
 
-i64 ceil_div(i64 a, i64 b) { return (a + b - 1) / b; }
-i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
-
 // Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
-// per use (thread_local keeps concurrent calls apart; gemm() and a team's products, whose
-// workspace a thread takes before its region, use different ones) that only grows, so
+// per use (thread_local keeps concurrent calls apart; a team's workspace, taken before its
+// region, is apart from gemm()'s, which a call inside the region could otherwise move) that only
+// grows, so
 // steady-state training does not allocate. Inside a training step's region nothing allocates:
 // its threads pack into workspaces sized before it.
 enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
-  constexpr i64 kAlign = 64 / sizeof(T);
   thread_local std::vector<T> buf;
-  if (buf.size() < size_t(n + kAlign)) buf.resize(size_t(n + kAlign));
+  if (buf.size() < size_t(n + kLine<T>)) buf.resize(size_t(n + kLine<T>));
   const auto addr = reinterpret_cast<std::uintptr_t>(buf.data());
-  return buf.data() + (kAlign - (addr / sizeof(T)) % kAlign) % kAlign;
+  return buf.data() + (kLine<T> - (addr / sizeof(T)) % kLine<T>) % kLine<T>;
 }
 
 // How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they

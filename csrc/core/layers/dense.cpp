@@ -3,12 +3,6 @@
 #include <algorithm>
 
 namespace fastmlp {
-namespace {
-// Column and element shares of whole cache lines, so no two threads write one.
-template <class T>
-constexpr i64 kLine = 64 / sizeof(T);
-}  // namespace
-
 template <class T>
 void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
                    Activation act, T* workspace) {
