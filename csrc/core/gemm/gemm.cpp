@@ -20,9 +20,8 @@ const GemmKernels& kernels() { return FASTMLP_ACTIVE_TABLE(generic_gemm_kernels,
 // Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
 // per use (thread_local keeps concurrent calls apart; a team's workspace, taken before its
 // region, is apart from gemm()'s, which a call inside the region could otherwise move) that only
-// grows, so
-// steady-state training does not allocate. Inside a training step's region nothing allocates:
-// its threads pack into workspaces sized before it.
+// grows, so steady-state training does not allocate. Inside a training step's region nothing
+// allocates: its threads pack into workspaces sized before it.
 enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
