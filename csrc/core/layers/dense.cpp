@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/column_sums.h"
+
 namespace fastmlp {
 template <class T>
 void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
@@ -45,14 +47,8 @@ void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X,
     for (i64 i = w.begin; i < w.end; ++i) dW[i] += two_l2 * W[i];
   }
   if (db) {
-    // Each column sums its rows in order: the same for any thread count and share.
     const Share c = ex.share(out, kLine<T>);
-    std::fill(db + c.begin, db + c.end, T(0));
-    for (i64 r = 0; r < rows; ++r) {
-      const T* row = dZ + r * out;
-#pragma omp simd
-      for (i64 j = c.begin; j < c.end; ++j) db[j] += row[j];
-    }
+    column_sums(db, dZ, rows, out, c.begin, c.end);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/column_sums.h"
+
 namespace fastmlp {
 
 template <class T>
@@ -10,9 +12,7 @@ void batchnorm_forward_train(T* Y, T* mean, T* inv_std, const T* X, const T* gam
                              i64 rows, i64 cols, double eps, T* moving_mean, T* moving_var,
                              double momentum) {
   // Two passes (mean, then squared deviations) for accuracy; rows in order.
-  std::fill(mean, mean + cols, T(0));
-  for (i64 r = 0; r < rows; ++r)
-    for (i64 j = 0; j < cols; ++j) mean[j] += X[r * cols + j];
+  column_sums(mean, X, rows, cols, 0, cols);
   for (i64 j = 0; j < cols; ++j) mean[j] /= T(rows);
   std::fill(inv_std, inv_std + cols, T(0));  // holds the variance until the end
   for (i64 r = 0; r < rows; ++r)
