@@ -46,7 +46,18 @@ CASES = [
     ("corrupt model file", lambda: fm.saving.model_from_bytes(b"PK\x03\x04 truncated")),
     ("training diverges", lambda: fm.Sequential([L.Dense(1)], input_dim=3, dtype="float64")
      .compile(optimizer=fm.optimizers.SGD(lr=1e30), loss="mse").fit(np.full((4, 3), 1e200), np.ones(4), verbose=0)),
+    ("fit again before fit returns (another thread, a callback)", lambda: refit_from_callback()),
 ]
+
+
+def refit_from_callback():
+    m = model()
+
+    class Refit(fm.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            m.fit(X, np.zeros(4), verbose=0)
+
+    m.fit(X, np.zeros(4), verbose=0, callbacks=[Refit()])
 
 
 def table():

@@ -1,5 +1,7 @@
 """Sequential: the Keras-style model. It owns a core network (flat parameter arena, buffers,
 optimizer state) and hands it whole arrays; no loop here runs over samples or batches."""
+import threading
+
 import numpy as np
 
 from . import _core, losses, metrics as metrics_mod, optimizers
@@ -32,6 +34,9 @@ class Sequential:
         self._epochs_done = 0  # keys each epoch's shuffle, so a second fit continues the sequence
         self.history = None
         self.stop_training = False
+        # Held for a whole fit: the core refuses overlapping calls, but between them (callbacks,
+        # validation) a second fit would interleave its steps with the first one's.
+        self._fit_lock = threading.Lock()
         # A fastmlp.io.Preprocessing (feature names, scaler, class labels) saved with the model;
         # the command line sets it so that `fastmlp predict` takes raw rows.
         self.preprocessing = None
@@ -209,9 +214,16 @@ class Sequential:
         from .trainer import Trainer
 
         self._require_compiled("fit")
-        return Trainer(self).fit(X, y, epochs, batch_size, shuffle, validation_split, validation_data,
-                                 callbacks, verbose, class_weight, sample_weight, initial_epoch,
-                                 resume_from)
+        if not self._fit_lock.acquire(blocking=False):
+            raise RuntimeError("this model is already being trained: fit() was called again (from "
+                               "another thread or a callback) before the first fit returned; "
+                               "train one model from one thread at a time")
+        try:
+            return Trainer(self).fit(X, y, epochs, batch_size, shuffle, validation_split,
+                                     validation_data, callbacks, verbose, class_weight,
+                                     sample_weight, initial_epoch, resume_from)
+        finally:
+            self._fit_lock.release()
 
     def train_on_batch(self, X, y):
         """One optimizer step on (X, y) as one batch; returns its loss before the step."""
