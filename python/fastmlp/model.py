@@ -209,8 +209,9 @@ class Sequential:
         checkpoint of this architecture (model.save / ModelCheckpoint) whose weights, optimizer
         state and counters are restored first; training then continues from its epoch and ends
         where an uninterrupted run would. Raises fastmlp.DivergenceError when the loss or a
-        gradient becomes non-finite (the weights before that step are kept). Returns a History,
-        also kept on model.history."""
+        gradient becomes non-finite (the weights before that step are kept). A second fit on
+        this model before this one returns (another thread, a callback) raises RuntimeError.
+        Returns a History, also kept on model.history."""
         from .trainer import Trainer
 
         self._require_compiled("fit")
