@@ -1,16 +1,23 @@
-"""Same seed -> bitwise identical training, independent of the thread count."""
+"""Same seed -> bitwise identical training, independent of the thread count and of whether the
+machine's matrix products run on AVX2 or AVX-512."""
 import numpy as np
 import pytest
+
+from _isa import cpu_has_avx512f, forced_isa, run_python_with_isa
 
 fm = pytest.importorskip("fastmlp")
 
 
-@pytest.fixture(scope="module")
-def data():
+def make_data():
     rng = np.random.default_rng(123)
     X = rng.normal(size=(2000, 200)).astype(np.float32)
     y = (X[:, :10].sum(axis=1) > 0).astype(np.int64) + 2 * (X[:, 10] > 0)
     return X, y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data()
 
 
 def train(X, y, seed, threads, dtype="float32", batch_size=256):
@@ -38,6 +45,22 @@ def test_one_vs_two_threads_bitwise_equal(data, restore_threads, dtype, batch_si
     for a, b in zip(w1, w2):
         assert a.dtype == np.dtype(dtype)
         assert np.array_equal(a, b)
+
+
+@pytest.mark.skipif(forced_isa() is not None, reason="compares against a forced subprocess itself")
+@pytest.mark.skipif(not cpu_has_avx512f(), reason="no AVX-512 on this machine")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_avx512_training_equals_avx2_training(data, restore_threads, tmp_path, dtype):
+    path = tmp_path / "avx2.npz"
+    code = ("import sys, numpy as np; sys.path.insert(0, 'tests'); import test_determinism as t; "
+            f"np.savez({str(path)!r}, *t.train(*t.make_data(), seed=7, threads=2, dtype={dtype!r}))")
+    proc = run_python_with_isa("avx2", "-c", code)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ours = train(*data, seed=7, threads=2, dtype=dtype)
+    with np.load(path) as avx2:
+        assert len(avx2.files) == len(ours) == 6
+        for i, w in enumerate(ours):
+            assert np.array_equal(w, avx2[f"arr_{i}"])
 
 
 def test_same_seed_twice_equal_different_seed_differs(data, restore_threads):

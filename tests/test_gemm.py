@@ -1,9 +1,11 @@
 """The packed GEMM against float64 NumPy: every transpose layout, edge tiles, block boundaries,
-K = 0, accumulate, every epilogue activation, thread-count determinism, and both ISA paths."""
+K = 0, accumulate, every epilogue activation, thread-count determinism, and every ISA path this
+machine can run (the AVX-512 kernels bitwise equal to the AVX2 ones)."""
 import numpy as np
 import pytest
 
-from _isa import cpu_has_avx2_fma, forced_generic, run_generic
+from _isa import (cpu_has_avx2_fma, cpu_has_avx512f, expected_isa, forced_generic, forced_isa,
+                  run_generic, run_python_with_isa, run_with_isa)
 
 fm = pytest.importorskip("fastmlp")
 core = fm._core
@@ -176,18 +178,57 @@ def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_
 def test_reported_isa_is_the_dispatched_one():
     isa = core._gemm_isa()
     assert isa == core.build_info()["simd"]
-    if forced_generic():
-        assert isa == "generic"
-    elif cpu_has_avx2_fma():
-        assert isa == "avx2+fma"
+    assert isa == expected_isa()
 
 
-@pytest.mark.skipif(forced_generic(), reason="already running on the portable kernels")
+@pytest.mark.skipif(forced_isa() is not None, reason="a subprocess of the test below")
 @pytest.mark.skipif(not cpu_has_avx2_fma(), reason="the portable kernels are the default here")
 def test_portable_path_passes_the_same_tests():
     proc = run_generic("tests/test_gemm.py", "tests/test_vmath.py")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout
+
+
+@pytest.mark.skipif(forced_isa() is not None, reason="a subprocess of the test below")
+@pytest.mark.skipif(not cpu_has_avx512f(), reason="no AVX-512 on this machine: AVX2 is the default")
+def test_avx2_path_passes_the_same_tests_on_an_avx512_machine():
+    proc = run_with_isa("avx2", "tests/test_gemm.py")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout
+
+
+def isa_cases():
+    """Every shape and layout above with each activation, bias and accumulation: name -> C."""
+    out = {}
+    for dtype in (np.float32, np.float64):
+        for M, N, K in SHAPES + [(1024, 300, 600), (130, 33, 1000)]:
+            for t, (ta, tb) in enumerate(TRANSPOSES):
+                for a, act in enumerate(ACTIVATIONS):
+                    rng = np.random.default_rng([M, N, K, t, a])
+                    A = (rng.standard_normal((K, M) if ta else (M, K)) / np.sqrt(max(K, 1))).astype(dtype)
+                    B = rng.standard_normal((N, K) if tb else (K, N)).astype(dtype)
+                    b = rng.standard_normal(N).astype(dtype) if a % 2 else None
+                    C = rng.standard_normal((M, N)).astype(dtype)
+                    core._gemm(A, B, ta, tb, b, act, 0.1, a % 3 == 0, C)
+                    out[f"{np.dtype(dtype).name}_{M}x{N}x{K}_{t}_{act}"] = C
+    return out
+
+
+@pytest.mark.skipif(forced_isa() is not None, reason="compares against a forced subprocess itself")
+@pytest.mark.skipif(not cpu_has_avx512f(), reason="no AVX-512 on this machine")
+def test_avx512_kernels_give_the_avx2_results_bitwise(tmp_path):
+    assert core._gemm_isa() == "avx512f"
+    path = tmp_path / "avx2.npz"
+    code = ("import sys, numpy as np; sys.path.insert(0, 'tests'); import test_gemm; "
+            f"np.savez({str(path)!r}, isa=test_gemm.core._gemm_isa(), **test_gemm.isa_cases())")
+    proc = run_python_with_isa("avx2", "-c", code)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with np.load(path) as avx2:
+        assert str(avx2["isa"]) == "avx2+fma"
+        ours = isa_cases()
+        assert set(ours) == set(avx2.files) - {"isa"}
+        for name, C in ours.items():
+            assert np.array_equal(C, avx2[name], equal_nan=True), name
 
 
 def test_forced_generic_is_reported_by_show_config():

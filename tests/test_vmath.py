@@ -111,7 +111,8 @@ def test_float64_ulp_error(grid64, name):
     spacing = np.spacing(np.abs(ref64[finite])).astype(np.longdouble)
     err = np.abs(y[finite].astype(np.longdouble) - ref[finite]) / spacing
     worst = np.argmax(err)
-    bound = MAX_ULP if core.build_info()["simd"] == "avx2+fma" else 2.5
+    # The AVX2 vector math serves AVX-512 machines too; the portable path calls libm.
+    bound = MAX_ULP if core.build_info()["simd"] != "generic" else 2.5
     assert err[worst] <= bound, f"{name}({grid64[finite][worst]!r}) off by {float(err[worst]):.3f} ulp"
     over = ~finite & ~nan
     assert np.array_equal(y[over], ref64[over]), "results past float64's range must be +-inf"

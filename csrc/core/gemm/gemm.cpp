@@ -15,7 +15,9 @@ namespace fastmlp {
 namespace gemm_detail {
 namespace {
 
-const GemmKernels& kernels() { return FASTMLP_ACTIVE_TABLE(generic_gemm_kernels, avx2_gemm_kernels); }
+const GemmKernels& kernels() {
+  return FASTMLP_ACTIVE_TABLE3(generic_gemm_kernels, avx2_gemm_kernels, avx512_gemm_kernels);
+}
 
 // Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
 // per use (thread_local keeps concurrent calls apart; a team's workspace, taken before its
@@ -111,13 +113,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
         for (i64 jp = jp0; jp < jp1; ++jp) {
           const i64 j = jc + jp * Bk::NR, n = std::min(Bk::NR, N - j);
           const T* bias = pc == 0 && ep.bias ? ep.bias + j : nullptr;
-          for (i64 ir = 0; ir < mc; ir += Bk::MR) {
-            T* c = C + (ic + ir) * ldc + j;
-            const i64 m = std::min(Bk::MR, mc - ir);
-            const MicroTile<T> tile{c, ldc, m, n, accumulate || pc > 0, bias, last, ep.act.kind,
-                                    T(ep.act.alpha)};
-            ops.kernel(kc, apack + ir * kc, bpack + jp * Bk::NR * kcb, tile);
-          }
+          const TileColumn<T> col{C + ic * ldc + j, ldc, mc, n, accumulate || pc > 0, bias, last,
+                                  ep.act.kind, T(ep.act.alpha)};
+          ops.kernel(kc, apack, bpack + jp * Bk::NR * kcb, col);
         }
       }
     }

@@ -6,7 +6,8 @@
 // BLIS-style: packed panels, Zen 3 cache blocking, a register-tile micro-kernel for the
 // instruction set chosen at run time. The epilogue (bias, then activation) runs on the register
 // tile after its last K block. Threads split tiles of C only, never K, so every element sums its
-// products in the same order: results are bitwise identical for any thread count (on one ISA).
+// products in the same order: results are bitwise identical for any thread count (and the same
+// on AVX2 and AVX-512 machines; the portable kernels round differently).
 // Outer products (K = 1) and matrix-vector products (N = 1) in the layouts backprop uses, with
 // contiguous C, take a direct loop instead, split by rows of C under the same guarantee.
 #pragma once
@@ -54,7 +55,7 @@ T* gemm_team_workspace(i64 size);
 template <class T>
 i64 gemm_tile_rows();
 
-// The micro-kernels' instruction set: "avx2+fma" or "generic".
+// The micro-kernels' instruction set: "avx512f", "avx2+fma" or "generic".
 const char* gemm_isa();
 
 }  // namespace fastmlp

@@ -7,104 +7,25 @@
 // declares the templates, pack.cpp instantiates them in baseline code.
 #include <immintrin.h>
 
+#include "core/gemm/epilogue_avx2.h"
 #include "core/gemm/kernels.h"
 #include "core/gemm/pack.h"
 #include "core/gemm/thin.h"
-#include "core/simd/vmath_avx2.h"
 
 namespace fastmlp::gemm_detail {
 namespace {
 
-// The lane traits with sigmoid and tanh out of line: inlined twelve times they would make gcc keep
-// activate() itself out of line.
-template <class L>
-struct Lanes : L {
-  using V = typename L::V;
-  __attribute__((noinline)) static V sigmoid(V v) { return simd::sigmoid<L>(v); }
-  __attribute__((noinline)) static V tanh(V v) { return simd::tanh<L>(v); }
-};
-using F32 = Lanes<simd::Ps>;
-using F64 = Lanes<simd::Pd>;
-
-// Same results as activation_forward: relu and step send NaN to 0 (z > 0 ? ... : 0), leaky_relu
-// keeps it. max(z, 0) returns its second operand, 0, when z is NaN.
-// Inlined into the epilogue: as a call it would make every row spill the tile's other accumulators
-// (all ymm registers are caller-saved), which costs short-K products several percent.
-template <class S>
-inline __attribute__((always_inline)) typename S::V activate(typename S::V v, Act act,
-                                                            typename S::T alpha) {
-  switch (act) {
-    case Act::Sigmoid:
-      return S::sigmoid(v);
-    case Act::Tanh:
-      return S::tanh(v);
-    case Act::Relu:
-      return S::max(v, S::zero());
-    case Act::LeakyRelu:
-      return S::blend(S::mul(v, S::set1(alpha)), v, S::gt(v, S::zero()));
-    case Act::Step:
-      return S::band(S::gt(v, S::zero()), S::set1(1));
-    case Act::Linear:
-    case Act::Softmax:  // never fused (whole rows): the caller passes a linear epilogue
-      return v;
-  }
-  return v;
-}
-
-// One row of the tile: v0, v1 hold columns [0, W) and [W, 2W).
-template <class S>
-inline __attribute__((always_inline)) void store_row(typename S::V v0, typename S::V v1, i64 r, const MicroTile<typename S::T>& t) {
-  using T = typename S::T;
-  constexpr i64 NR = 2 * S::W;
-  if (r >= t.m) return;
-  T* c = t.c + r * t.ldc;
-  if (t.n == NR) {
-    if (t.load_c) {
-      v0 = S::add(v0, S::load(c));
-      v1 = S::add(v1, S::load(c + S::W));
-    }
-    if (t.bias) {
-      v0 = S::add(v0, S::load(t.bias));
-      v1 = S::add(v1, S::load(t.bias + S::W));
-    }
-    if (t.last) {
-      v0 = activate<S>(v0, t.act, t.alpha);
-      v1 = activate<S>(v1, t.act, t.alpha);
-    }
-    S::store(c, v0);
-    S::store(c + S::W, v1);
-    return;
-  }
-  // Edge tile: go through a padded row so that nothing past column n is read or written.
-  alignas(32) T buf[NR] = {};
-  if (t.load_c) {
-    for (i64 j = 0; j < t.n; ++j) buf[j] = c[j];
-    v0 = S::add(v0, S::load(buf));
-    v1 = S::add(v1, S::load(buf + S::W));
-  }
-  if (t.bias) {
-    for (i64 j = 0; j < t.n; ++j) buf[j] = t.bias[j];
-    v0 = S::add(v0, S::load(buf));
-    v1 = S::add(v1, S::load(buf + S::W));
-  }
-  if (t.last) {
-    v0 = activate<S>(v0, t.act, t.alpha);
-    v1 = activate<S>(v1, t.act, t.alpha);
-  }
-  S::store(buf, v0);
-  S::store(buf + S::W, v1);
-  for (i64 j = 0; j < t.n; ++j) c[j] = buf[j];
-}
-
-// C tile (+)= sum_p a[p][0..6) x b[p][0..NV W): per k NV loads of B, six broadcasts of A and
-// 6 NV FMAs. Twelve named accumulators: gcc 12 spills an array of them to the stack.
+// One tile, rows [0, t.m) of t (at most 6), (+)= sum_p a[p][0..6) x b[p][0..NV W): per k NV
+// loads of B, six broadcasts of A and 6 NV FMAs. Twelve named accumulators: gcc 12 spills an
+// array of them to the stack.
 template <class S, int NV>
 __attribute__((noinline)) void tile(i64 kc, const typename S::T* a, const typename S::T* b,
-                                    const MicroTile<typename S::T>& t) {
+                                    const TileColumn<typename S::T>& t) {
   using V = typename S::V;
   constexpr i64 W = S::W;
   // C is read and written only after the K loop: start fetching its rows now.
-  for (i64 r = 0; r < t.m; ++r) _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+  for (i64 r = 0; r < t.m && r < 6; ++r)
+    _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
   V c00 = S::zero(), c01 = S::zero(), c10 = S::zero(), c11 = S::zero();
   V c20 = S::zero(), c21 = S::zero(), c30 = S::zero(), c31 = S::zero();
   V c40 = S::zero(), c41 = S::zero(), c50 = S::zero(), c51 = S::zero();
@@ -139,16 +60,21 @@ __attribute__((noinline)) void tile(i64 kc, const typename S::T* a, const typena
   store_row<S>(c50, c51, 5, t);
 }
 
-// A tile at most W wide (the last column panel of N = 100, say) needs only the left half of the
-// FMAs: the padding columns of its panel are not computed. Two functions reached by tail jumps,
-// not one with both loops inlined: that cost the full tiles 1-2 %.
+// The column's tiles six rows at a time. A tile at most W wide (the last column panel of N = 100,
+// say) needs only the left half of the FMAs: the padding columns of its panel are not computed.
+// Two functions reached by calls, not one with both loops inlined: that cost the full tiles 1-2 %.
 template <class S>
 void kernel(i64 kc, const typename S::T* a, const typename S::T* b,
-            const MicroTile<typename S::T>& t) {
-  if (t.n <= S::W)
-    tile<S, 1>(kc, a, b, t);
-  else
-    tile<S, 2>(kc, a, b, t);
+            const TileColumn<typename S::T>& col) {
+  constexpr i64 MR = 6;
+  TileColumn<typename S::T> t = col;
+  for (i64 ir = 0; ir < col.m; ir += MR, a += MR * kc, t.c += MR * t.ldc) {
+    t.m = col.m - ir;
+    if (col.n <= S::W)
+      tile<S, 1>(kc, a, b, t);
+    else
+      tile<S, 2>(kc, a, b, t);
+  }
 }
 
 // Packing (contract in pack.h). Only whole panels with a unit stride are vectorised here: rows of

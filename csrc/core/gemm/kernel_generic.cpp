@@ -35,12 +35,13 @@ T activate(T v, Act act, T alpha) {
   return v;
 }
 
-// One row of the tile at a time: its NR accumulators fit in registers on SSE2/NEON (an MR x NR
-// array does not, and then lives in memory); the B micro-panel is re-read from L1 per row.
+// One row of C at a time: its NR accumulators fit in registers on SSE2/NEON (an MR x NR array
+// does not, and then lives in memory); the B micro-panel is re-read from L1 per row.
 template <class T>
-void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
+void kernel(i64 kc, const T* a, const T* b, const TileColumn<T>& t) {
   constexpr i64 MR = Blocking<T>::MR, NR = Blocking<T>::NR;
   for (i64 i = 0; i < t.m; ++i) {
+    const T* ai = a + i / MR * MR * kc + i % MR;  // row i's values in its micro-panel
     T* c = t.c + i * t.ldc;
     T acc[NR] = {};
     if (t.load_c)
@@ -48,8 +49,8 @@ void kernel(i64 kc, const T* a, const T* b, const MicroTile<T>& t) {
     if (t.bias)
       for (i64 j = 0; j < t.n; ++j) acc[j] += t.bias[j];
     for (i64 p = 0; p < kc; ++p) {
-      const T ai = a[p * MR + i];
-      for (i64 j = 0; j < NR; ++j) acc[j] += ai * b[p * NR + j];
+      const T aip = ai[p * MR];
+      for (i64 j = 0; j < NR; ++j) acc[j] += aip * b[p * NR + j];
     }
     for (i64 j = 0; j < t.n; ++j) c[j] = t.last ? activate(acc[j], t.act, t.alpha) : acc[j];
   }

@@ -1,10 +1,11 @@
 // The contract between the blocked GEMM driver and the per-ISA micro-kernels.
 //
 // This header is included by the ISA translation units (kernel_avx2.cpp is compiled with
-// -mavx2 -mfma), so it declares only plain types and constants: an inline function or template
+// -mavx2 -mfma, kernel_avx512.cpp with -mavx512f), so it declares only plain types and constants: an inline function or template
 // instantiated there could become the copy the whole library links to and crash a CPU without
 // AVX2 (ODR). Packing (pack.cpp) and the driver (gemm.cpp) share the tile shape below, so one
-// packed layout serves every ISA.
+// packed layout serves every ISA, and the AVX-512 kernels (one zmm register per tile row) give
+// bitwise the AVX2 kernels' results.
 #pragma once
 #include "core/act.h"
 #include "core/common.h"
@@ -24,15 +25,17 @@ struct Blocking<double> {
   static constexpr i64 MR = 6, NR = 8, MC = 72, KC = 256, NC = 4080;
 };
 
-// Where and how a micro-kernel stores the MR x NR product of one packed A micro-panel (MR values
-// per k) and one packed B micro-panel (NR values per k), summed over kc.
+// Where and how a micro-kernel stores the product of a packed A block (its micro-panels of MR
+// rows one after another, kc steps each) and one packed B micro-panel (NR values per k), summed
+// over kc: a column of register tiles, which each ISA walks in the row groups that suit its
+// registers. Every element still sums its kc products in k order, one FMA each.
 template <class T>
-struct MicroTile {
-  T* c;          // top-left element of the tile in C
+struct TileColumn {
+  T* c;          // top-left element of the column in C
   i64 ldc;
-  i64 m, n;      // rows and columns of the tile inside C (edge tiles are smaller than MR x NR)
+  i64 m, n;      // rows and columns of the column inside C (n < NR at the right edge)
   bool load_c;   // C += product (a later K block, or accumulate) instead of C = product
-  const T* bias; // first K block only: n values (this tile's columns) added too; else null
+  const T* bias; // first K block only: n values (these columns) added too; else null
   bool last;     // last K block: apply act while the tile is in registers
   Act act;       // elementwise activation; never Softmax
   T alpha;       // leaky_relu slope
@@ -42,7 +45,7 @@ struct MicroTile {
 // the layouts it reads (pack.h has the contract; an ISA may specialise the hot stride cases).
 template <class T>
 struct GemmOps {
-  void (*kernel)(i64 kc, const T* a, const T* b, const MicroTile<T>& t);
+  void (*kernel)(i64 kc, const T* a, const T* b, const TileColumn<T>& t);
   void (*pack_a)(i64 mc, i64 kc, const T* A, i64 rsa, i64 csa, T* out);
   void (*pack_b)(i64 kc, i64 n, const T* B, i64 rsb, i64 csb, T* out);
   // Rows [i0, i1) of a product with N == 1 or K == 1 (thin.h), before the activation.
@@ -59,6 +62,9 @@ struct GemmKernels {
 const GemmKernels& generic_gemm_kernels();
 #if defined(FASTMLP_HAVE_AVX2)
 const GemmKernels& avx2_gemm_kernels();
+#endif
+#if defined(FASTMLP_HAVE_AVX512)
+const GemmKernels& avx512_gemm_kernels();
 #endif
 
 }  // namespace fastmlp::gemm_detail

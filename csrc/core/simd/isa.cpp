@@ -7,12 +7,19 @@ namespace fastmlp {
 namespace {
 
 Isa detect() {
-  const char* forced = std::getenv("FASTMLP_ISA");
-  if (forced && std::strcmp(forced, "generic") == 0) return Isa::Generic;
+  const char* cap = std::getenv("FASTMLP_ISA");
+  if (cap && std::strcmp(cap, "generic") == 0) return Isa::Generic;
 #if defined(FASTMLP_HAVE_AVX2)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2Fma;
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::Generic;
+#if defined(FASTMLP_HAVE_AVX512)
+  // libgcc's check includes the OS saving the zmm state (XCR0), not only the CPUID bit.
+  if (__builtin_cpu_supports("avx512f") && !(cap && std::strcmp(cap, "avx2") == 0))
+    return Isa::Avx512;
 #endif
+  return Isa::Avx2Fma;
+#else
   return Isa::Generic;
+#endif
 }
 
 }  // namespace
@@ -22,6 +29,16 @@ Isa active_isa() {
   return isa;
 }
 
-const char* isa_name(Isa isa) { return isa == Isa::Avx2Fma ? "avx2+fma" : "generic"; }
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512:
+      return "avx512f";
+    case Isa::Avx2Fma:
+      return "avx2+fma";
+    case Isa::Generic:
+      return "generic";
+  }
+  return "generic";
+}
 
 }  // namespace fastmlp

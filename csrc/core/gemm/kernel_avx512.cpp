@@ -1,0 +1,137 @@
+// AVX-512F micro-kernels on the packed layout of the AVX2 ones (6 x 16 float, 6 x 8 double tiles):
+// a tile row is one zmm register instead of two ymm. Six rows would give only six independent
+// FMA chains, fewer than the two FMA units' latency needs (eight in flight), so the kernel runs
+// two micro-panels of A (twelve rows) against the B micro-panel at once. Each element is still
+// one FMA per k in k order, and the epilogue is the AVX2 one on the register's two halves: results
+// are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2 code too (bound by
+// memory, and sharing them keeps one packed layout).
+// Compiled with -mavx512f and reached only after the CPU check: self-contained like
+// kernel_avx2.cpp (see kernels.h).
+#include <immintrin.h>
+
+#include "core/gemm/epilogue_avx2.h"
+#include "core/gemm/kernels.h"
+
+namespace fastmlp::gemm_detail {
+namespace {
+
+// One zmm register of T, and the epilogue's lane traits (AVX2, on the register's two halves).
+struct Zs {
+  using T = float;
+  using V = __m512;
+  using Half = F32;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V load(const T* p) { return _mm512_loadu_ps(p); }
+  static V bcast(const T* p) { return _mm512_set1_ps(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static void store(T* p, V v) { _mm512_store_ps(p, v); }
+};
+
+struct Zd {
+  using T = double;
+  using V = __m512d;
+  using Half = F64;
+  static V zero() { return _mm512_setzero_pd(); }
+  static V load(const T* p) { return _mm512_loadu_pd(p); }
+  static V bcast(const T* p) { return _mm512_set1_pd(*p); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static void store(T* p, V v) { _mm512_store_pd(p, v); }
+};
+
+// The epilogue of `rows` tile rows held in acc (NR values each): the AVX2 one, per row on the two
+// 256-bit halves, six rows of t at a time.
+template <class H>
+__attribute__((noinline)) void store_rows(const typename H::T* acc, int rows,
+                                          const TileColumn<typename H::T>& t) {
+  constexpr i64 W = H::W;
+  TileColumn<typename H::T> part = t;
+  for (int r = 0; r < rows; ++r, acc += 2 * W) {
+    if (r == 6) {
+      part.c += 6 * t.ldc;
+      part.m -= 6;
+    }
+    store_row<H>(H::load(acc), H::load(acc + W), r % 6, part);
+  }
+}
+
+// Rows [0, t.m) of t, at most 6 R, (+)= the products of R micro-panels of A (a, then a + 6 kc)
+// and the B micro-panel: per k one load of B, 6 R broadcasts and 6 R FMAs. Named accumulators,
+// as in kernel_avx2.cpp.
+template <class Z, int R>
+__attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typename Z::T* b,
+                                    const TileColumn<typename Z::T>& t) {
+  static_assert(R == 1 || R == 2);
+  using V = typename Z::V;
+  constexpr i64 NR = Blocking<typename Z::T>::NR;
+  for (i64 r = 0; r < t.m && r < 6 * R; ++r)
+    _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
+  const typename Z::T* a1 = a + 6 * kc;
+  V c0 = Z::zero(), c1 = Z::zero(), c2 = Z::zero(), c3 = Z::zero(), c4 = Z::zero(),
+    c5 = Z::zero();
+  V c6 = Z::zero(), c7 = Z::zero(), c8 = Z::zero(), c9 = Z::zero(), c10 = Z::zero(),
+    c11 = Z::zero();
+  for (i64 p = 0; p < kc; ++p) {
+    const V bp = Z::load(b);
+    c0 = Z::fma(Z::bcast(a + 0), bp, c0);
+    c1 = Z::fma(Z::bcast(a + 1), bp, c1);
+    c2 = Z::fma(Z::bcast(a + 2), bp, c2);
+    c3 = Z::fma(Z::bcast(a + 3), bp, c3);
+    c4 = Z::fma(Z::bcast(a + 4), bp, c4);
+    c5 = Z::fma(Z::bcast(a + 5), bp, c5);
+    if constexpr (R == 2) {
+      c6 = Z::fma(Z::bcast(a1 + 0), bp, c6);
+      c7 = Z::fma(Z::bcast(a1 + 1), bp, c7);
+      c8 = Z::fma(Z::bcast(a1 + 2), bp, c8);
+      c9 = Z::fma(Z::bcast(a1 + 3), bp, c9);
+      c10 = Z::fma(Z::bcast(a1 + 4), bp, c10);
+      c11 = Z::fma(Z::bcast(a1 + 5), bp, c11);
+      a1 += 6;
+    }
+    a += 6;
+    b += NR;
+  }
+  // Through memory to a separate epilogue: kept in registers across its calls (sigmoid, tanh),
+  // the accumulators would be spilled inside the K loop instead.
+  alignas(64) typename Z::T acc[6 * R][NR];
+  Z::store(acc[0], c0), Z::store(acc[1], c1), Z::store(acc[2], c2);
+  Z::store(acc[3], c3), Z::store(acc[4], c4), Z::store(acc[5], c5);
+  if constexpr (R == 2) {
+    Z::store(acc[6], c6), Z::store(acc[7], c7), Z::store(acc[8], c8);
+    Z::store(acc[9], c9), Z::store(acc[10], c10), Z::store(acc[11], c11);
+  }
+  store_rows<typename Z::Half>(acc[0], 6 * R, t);
+}
+
+// The column's tiles twelve rows at a time, and six for the rest.
+template <class Z>
+void kernel(i64 kc, const typename Z::T* a, const typename Z::T* b,
+            const TileColumn<typename Z::T>& col) {
+  constexpr i64 MR = 6;
+  TileColumn<typename Z::T> t = col;
+  i64 ir = 0;
+  for (; ir + MR < col.m; ir += 2 * MR, a += 2 * MR * kc, t.c += 2 * MR * t.ldc) {
+    t.m = col.m - ir;
+    tile<Z, 2>(kc, a, b, t);
+  }
+  if (ir < col.m) {
+    t.m = col.m - ir;
+    tile<Z, 1>(kc, a, b, t);
+  }
+}
+
+static_assert(Blocking<float>::NR == 16 && Blocking<double>::NR == 8, "one zmm per tile row");
+
+}  // namespace
+
+const GemmKernels& avx512_gemm_kernels() {
+  static const GemmKernels table = [] {
+    GemmKernels t = avx2_gemm_kernels();
+    t.isa = "avx512f";
+    t.s.kernel = kernel<Zs>;
+    t.d.kernel = kernel<Zd>;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace fastmlp::gemm_detail
