@@ -155,3 +155,30 @@ def test_seed_accepts_a_generator():
     c = fm.Sequential([fm.layers.Dense(2)], input_dim=2, seed=np.random.default_rng(6))
     assert a.seed == b.seed != c.seed
     np.testing.assert_array_equal(a.get_weights()[0], b.get_weights()[0])
+
+
+@pytest.mark.parametrize("opt", [fm.optimizers.Adam(lr=1e-3), fm.optimizers.SGD(lr=1e-3, momentum=0.9)],
+                         ids=repr)
+def test_dead_units_leave_no_subnormal_optimizer_state(opt):
+    # Two hidden units trained, then killed (bias -1e3: ReLU outputs 0, gradients 0 from then on).
+    # Their moments decay geometrically; stored as subnormals they would stay a few ulps above
+    # zero for good and slow every later update on Intel CPUs (core/optim/update.h).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5], np.float32)).reshape(-1, 1)
+    model = fm.Sequential([fm.layers.Dense(4, activation="relu"), fm.layers.Dense(1)],
+                          input_dim=3, seed=1, dtype="float32")
+    model.compile(optimizer=opt, loss="mse")
+    model.fit(X, y, epochs=1, batch_size=1, shuffle=False)
+    W1, b1, W2, b2 = model.get_weights()
+    b1[2:] = -1e3
+    model.set_weights([W1, b1, W2, b2])
+    state = np.asarray(model._net.optimizer_state)
+    tiny = np.finfo(np.float32).tiny
+    assert np.abs(state[state != 0]).min() > 1e-12, "moments start far from the subnormal range"
+    model.fit(X, y, epochs=2, batch_size=1, shuffle=False)
+    state = np.asarray(model._net.optimizer_state)
+    assert state.dtype == np.float32
+    subnormal = (state != 0) & (np.abs(state) < tiny)
+    assert not subnormal.any(), f"{subnormal.sum()} subnormal optimizer state values"
+    assert (state == 0).sum() >= 2 * 3, "the dead units' first moments have decayed to zero"
