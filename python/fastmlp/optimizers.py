@@ -8,6 +8,15 @@ import numpy as np
 from ._validation import check_float, resolve
 
 
+def _check_eps(eps):
+    # eps keeps the step finite where a moment is zero: a parameter that never had a gradient,
+    # or a dead unit's, whose moments decay to zero (subnormals are stored as zero).
+    if check_float(eps, "eps") == 0:
+        raise ValueError("eps must be > 0: it keeps the update finite where the second moment "
+                         "is zero; got 0.0")
+    return float(eps)
+
+
 class Optimizer:
     name = None
 
@@ -68,7 +77,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr=0.01, eps=1e-10, weight_decay=0.0):
         super().__init__(lr, weight_decay)
-        self.eps = check_float(eps, "eps")
+        self.eps = _check_eps(eps)
 
     def _core_args(self):
         return {**super()._core_args(), "eps": self.eps}
@@ -88,7 +97,7 @@ class RMSprop(Optimizer):
     def __init__(self, lr=0.01, rho=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0):
         super().__init__(lr, weight_decay)
         self.rho = check_float(rho, "rho", 0.0, 1.0)
-        self.eps = check_float(eps, "eps")
+        self.eps = _check_eps(eps)
         self.momentum = check_float(momentum, "momentum")
 
     def _core_args(self):
@@ -109,7 +118,7 @@ class Adam(Optimizer):
         super().__init__(lr, weight_decay)
         self.beta1 = check_float(beta1, "beta1", 0.0, 1.0)
         self.beta2 = check_float(beta2, "beta2", 0.0, 1.0)
-        self.eps = check_float(eps, "eps")
+        self.eps = _check_eps(eps)
 
     def _core_args(self):
         return {**super()._core_args(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
