@@ -38,8 +38,12 @@ def forced_generic():
 
 
 def expected_isa():
-    """The GEMM instruction set the dispatch must pick in this process."""
-    if forced_generic() or not cpu_has_avx2_fma():
+    """The GEMM instruction set the dispatch must pick in this process (None: flags unknown)."""
+    if forced_generic():
+        return "generic"
+    if platform.machine().lower() in ("x86_64", "amd64") and not _cpu_flags():
+        return None  # x86-64 without /proc/cpuinfo (macOS): the test cannot tell
+    if not cpu_has_avx2_fma():
         return "generic"
     if forced_isa() == "avx2" or not cpu_has_avx512f():
         return "avx2+fma"

@@ -2,7 +2,7 @@
 from . import _core
 from . import (activations, callbacks, data, datasets, initializers, layers, losses, metrics,
                optimizers, regularizers)
-from ._config import get_num_threads, set_num_threads, show_config
+from ._config import _check_isa_cap, get_num_threads, set_num_threads, show_config
 from .history import History
 from .model import Sequential
 from .perceptron import Perceptron
@@ -11,6 +11,7 @@ from .saving import load_model
 __version__ = _core.__version__
 DivergenceError = _core.DivergenceError
 DivergenceError.__module__ = "fastmlp"
+_check_isa_cap()
 
 
 

@@ -1,5 +1,11 @@
 """Threads and build information."""
+import os
+import warnings
+
 from . import _core
+
+# The values FASTMLP_ISA may take (core/simd/isa.cpp), which caps the kernels' instruction set.
+_ISA_CAPS = ("generic", "avx2", "avx2+fma")
 
 
 def get_num_threads():
@@ -34,3 +40,12 @@ def show_config():
           f"  OpenMP:   {_OPENMP_VERSIONS.get(omp, 'unknown')} (_OPENMP {omp})\n"
           f"  threads:  {info['threads']}\n"
           f"  SIMD:     {info['simd']}")
+
+
+def _check_isa_cap():
+    """Warn at import about a FASTMLP_ISA value the core ignores."""
+    cap = os.environ.get("FASTMLP_ISA")
+    if cap is not None and cap not in _ISA_CAPS:
+        warnings.warn(f"FASTMLP_ISA must be one of {', '.join(map(repr, _ISA_CAPS))}; got {cap!r}, "
+                      f"which is ignored: the kernels run {_core.build_info()['simd']}",
+                      RuntimeWarning, stacklevel=3)

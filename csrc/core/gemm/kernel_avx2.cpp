@@ -15,7 +15,7 @@
 namespace fastmlp::gemm_detail {
 namespace {
 
-// One tile, rows [0, t.m) of t (at most 6), (+)= sum_p a[p][0..6) x b[p][0..NV W): per k NV
+// One tile, the first min(t.m, 6) rows of t, (+)= sum_p a[p][0..6) x b[p][0..NV W): per k NV
 // loads of B, six broadcasts of A and 6 NV FMAs. Twelve named accumulators: gcc 12 spills an
 // array of them to the stack.
 template <class S, int NV>
@@ -62,7 +62,8 @@ __attribute__((noinline)) void tile(i64 kc, const typename S::T* a, const typena
 
 // The column's tiles six rows at a time. A tile at most W wide (the last column panel of N = 100,
 // say) needs only the left half of the FMAs: the padding columns of its panel are not computed.
-// Two functions reached by calls, not one with both loops inlined: that cost the full tiles 1-2 %.
+// Two functions, not one with both loops inlined: that cost the full tiles 1-2 % (measured when
+// the driver called a kernel per tile).
 template <class S>
 void kernel(i64 kc, const typename S::T* a, const typename S::T* b,
             const TileColumn<typename S::T>& col) {

@@ -54,7 +54,7 @@ __attribute__((noinline)) void store_rows(const typename H::T* acc, int rows,
   }
 }
 
-// Rows [0, t.m) of t, at most 6 R, (+)= the products of R micro-panels of A (a, then a + 6 kc)
+// The first min(t.m, 6 R) rows of t (+)= the products of R micro-panels of A (a, then a + 6 kc)
 // and the B micro-panel: per k one load of B, 6 R broadcasts and 6 R FMAs. Named accumulators,
 // as in kernel_avx2.cpp.
 template <class Z, int R>
@@ -92,14 +92,14 @@ __attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typena
   }
   // Through memory to a separate epilogue: kept in registers across its calls (sigmoid, tanh),
   // the accumulators would be spilled inside the K loop instead.
-  alignas(64) typename Z::T acc[6 * R][NR];
-  Z::store(acc[0], c0), Z::store(acc[1], c1), Z::store(acc[2], c2);
-  Z::store(acc[3], c3), Z::store(acc[4], c4), Z::store(acc[5], c5);
+  alignas(64) typename Z::T acc[6 * R * NR];
+  Z::store(acc, c0), Z::store(acc + NR, c1), Z::store(acc + 2 * NR, c2);
+  Z::store(acc + 3 * NR, c3), Z::store(acc + 4 * NR, c4), Z::store(acc + 5 * NR, c5);
   if constexpr (R == 2) {
-    Z::store(acc[6], c6), Z::store(acc[7], c7), Z::store(acc[8], c8);
-    Z::store(acc[9], c9), Z::store(acc[10], c10), Z::store(acc[11], c11);
+    Z::store(acc + 6 * NR, c6), Z::store(acc + 7 * NR, c7), Z::store(acc + 8 * NR, c8);
+    Z::store(acc + 9 * NR, c9), Z::store(acc + 10 * NR, c10), Z::store(acc + 11 * NR, c11);
   }
-  store_rows<typename Z::Half>(acc[0], 6 * R, t);
+  store_rows<typename Z::Half>(acc, 6 * R, t);
 }
 
 // The column's tiles twelve rows at a time, and six for the rest.

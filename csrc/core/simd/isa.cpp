@@ -13,7 +13,8 @@ Isa detect() {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return Isa::Generic;
 #if defined(FASTMLP_HAVE_AVX512)
   // libgcc's check includes the OS saving the zmm state (XCR0), not only the CPUID bit.
-  if (__builtin_cpu_supports("avx512f") && !(cap && std::strcmp(cap, "avx2") == 0))
+  const bool avx2_cap = cap && (std::strcmp(cap, "avx2") == 0 || std::strcmp(cap, "avx2+fma") == 0);
+  if (__builtin_cpu_supports("avx512f") && !avx2_cap)
     return Isa::Avx512;
 #endif
   return Isa::Avx2Fma;

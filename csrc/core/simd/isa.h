@@ -1,7 +1,8 @@
 // The instruction set the kernels run with, chosen once at first use: the highest level the build
 // has kernels for and the CPU supports (AVX-512F, then AVX2+FMA), else the portable kernels.
 // FASTMLP_ISA caps it, so tests can cover every path a machine can run: "generic" forces the
-// portable kernels, "avx2" stops below AVX-512.
+// portable kernels, "avx2" (or "avx2+fma") stops below AVX-512; fastmlp's import warns about
+// other values, which are ignored.
 //
 // Each kernel family (GEMM, vector math, optimizer updates) has one table per instruction set,
 // with an entry per precision named s (float) and d (double). The helpers below pick the active
