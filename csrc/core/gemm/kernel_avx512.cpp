@@ -25,6 +25,17 @@ struct Zs {
   static V bcast(const T* p) { return _mm512_set1_ps(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static void store(T* p, V v) { _mm512_store_ps(p, v); }
+  using Mask = __mmask16;
+  static Mask first(i64 n) { return Mask((1u << n) - 1); }  // lanes [0, n)
+  static V load(Mask m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V set1(T v) { return _mm512_set1_ps(v); }
+  static Mask positive(V v) { return _mm512_cmp_ps_mask(v, zero(), _CMP_GT_OQ); }
+  static V select(Mask m, V t, V f) { return _mm512_mask_blend_ps(m, f, t); }  // m ? t : f
+  static V or_zero(Mask m, V v) { return _mm512_maskz_mov_ps(m, v); }        // m ? v : 0
 };
 
 struct Zd {
@@ -36,6 +47,17 @@ struct Zd {
   static V bcast(const T* p) { return _mm512_set1_pd(*p); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static void store(T* p, V v) { _mm512_store_pd(p, v); }
+  using Mask = __mmask8;
+  static Mask first(i64 n) { return Mask((1u << n) - 1); }
+  static V load(Mask m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
+  static void store(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V max(V a, V b) { return _mm512_max_pd(a, b); }
+  static V set1(T v) { return _mm512_set1_pd(v); }
+  static Mask positive(V v) { return _mm512_cmp_pd_mask(v, zero(), _CMP_GT_OQ); }
+  static V select(Mask m, V t, V f) { return _mm512_mask_blend_pd(m, f, t); }
+  static V or_zero(Mask m, V v) { return _mm512_maskz_mov_pd(m, v); }
 };
 
 // The epilogue of `rows` tile rows held in acc (NR values each): the AVX2 one, per row on the two
@@ -52,6 +74,38 @@ __attribute__((noinline)) void store_rows(const typename H::T* acc, int rows,
     }
     store_row<H>(H::load(acc), H::load(acc + W), r % 6, part);
   }
+}
+
+// Row r of t from its zmm register, for the activations without a function call: the AVX2
+// epilogue's operations in its order (C, bias, activation; relu and step send NaN to 0,
+// leaky_relu keeps it), so the same bits, with masked loads and stores at the right edge.
+template <class Z>
+inline __attribute__((always_inline)) void store_row(typename Z::V v, i64 r, typename Z::Mask m,
+                                                     const TileColumn<typename Z::T>& t) {
+  if (r >= t.m) return;
+  typename Z::T* c = t.c + r * t.ldc;
+  if (t.load_c) v = Z::add(v, Z::load(m, c));
+  if (t.bias) v = Z::add(v, Z::load(m, t.bias));
+  if (t.last) {
+    switch (t.act) {
+      case Act::Relu:
+        v = Z::max(v, Z::zero());
+        break;
+      case Act::LeakyRelu:
+        v = Z::select(Z::positive(v), v, Z::mul(v, Z::set1(t.alpha)));
+        break;
+      case Act::Step:
+        v = Z::or_zero(Z::positive(v), Z::set1(1));
+        break;
+      case Act::Linear:
+      case Act::Softmax:  // never fused (whole rows): the caller passes a linear epilogue
+        break;
+      case Act::Sigmoid:
+      case Act::Tanh:  // through store_rows
+        break;
+    }
+  }
+  Z::store(c, m, v);
 }
 
 // The first min(t.m, 6 R) rows of t (+)= the products of R micro-panels of A (a, then a + 6 kc)
@@ -90,7 +144,17 @@ __attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typena
     a += 6;
     b += NR;
   }
-  // Through memory to a separate epilogue: kept in registers across its calls (sigmoid, tanh),
+  if (!t.last || (t.act != Act::Sigmoid && t.act != Act::Tanh)) {
+    const typename Z::Mask m = Z::first(t.n);
+    store_row<Z>(c0, 0, m, t), store_row<Z>(c1, 1, m, t), store_row<Z>(c2, 2, m, t);
+    store_row<Z>(c3, 3, m, t), store_row<Z>(c4, 4, m, t), store_row<Z>(c5, 5, m, t);
+    if constexpr (R == 2) {
+      store_row<Z>(c6, 6, m, t), store_row<Z>(c7, 7, m, t), store_row<Z>(c8, 8, m, t);
+      store_row<Z>(c9, 9, m, t), store_row<Z>(c10, 10, m, t), store_row<Z>(c11, 11, m, t);
+    }
+    return;
+  }
+  // Sigmoid and tanh through memory to a separate epilogue: kept in registers across its calls,
   // the accumulators would be spilled inside the K loop instead.
   alignas(64) typename Z::T acc[6 * R * NR];
   Z::store(acc, c0), Z::store(acc + NR, c1), Z::store(acc + 2 * NR, c2);
