@@ -90,6 +90,29 @@ def test_gradient_norms_per_layer_match_compute_gradients():
     assert h.history["grad_norm/dense_1"][0] == pytest.approx(np.sqrt(np.sum(g[2] ** 2) + np.sum(g[3] ** 2)), rel=1e-12)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gradient_norms_of_large_layers_on_one_and_two_threads(dtype, restore_threads):
+    # 300 x 150 weights: the norm is summed in pieces of 2^14 values (core/network.h), which a
+    # team shares out; every thread count must give the same bits, and NumPy's value.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(512, 300)).astype(dtype)
+    y = rng.integers(0, 4, size=512)
+    norms = {}
+    for threads in (1, 2):
+        fm.set_num_threads(threads)
+        hidden = fm.layers.Dense(150, activation="relu", kernel_regularizer=fm.regularizers.L1L2(1e-4, 1e-3))
+        m = fm.Sequential([hidden, fm.layers.Dense(4, activation="softmax")], input_dim=300, seed=0,
+                          dtype=dtype)
+        m.compile(optimizer=fm.optimizers.SGD(lr=0.0), loss="sparse_categorical_crossentropy")
+        g = m.compute_gradients(X, y)
+        h = m.fit(X, y, epochs=1, batch_size=len(X), verbose=0)
+        norms[threads] = (h.history["grad_norm/dense"][0], h.history["loss"][0])
+        expected = np.sqrt(np.sum(g[0].astype(np.float64) ** 2) + np.sum(g[1].astype(np.float64) ** 2))
+        # float32: compute_gradients' and the step's gradients may round apart in the last bits
+        assert norms[threads][0] == pytest.approx(expected, rel=1e-12 if dtype == "float64" else 1e-6)
+    assert norms[1] == norms[2]
+
+
 def test_progress_bar_shows_speed_and_loss(capsys):
     X, y = data()
     model().fit(X, y, epochs=2, verbose=1)

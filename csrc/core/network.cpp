@@ -80,19 +80,24 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     in = layer.out;
   }
   if (!open_blocks.empty()) throw std::invalid_argument("residual begin without an end");
+  const auto add_reduction = [&](typename Reduction::Kind what, size_t l, i64 size) {
+    const size_t first = pieces_.size();
+    for (i64 begin = 0; begin < size; begin += kReductionPiece)
+      pieces_.push_back({reductions_.size(), begin, std::min(size, begin + kReductionPiece)});
+    reductions_.push_back({what, l, first, pieces_.size()});
+  };
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
-    if (layer.has_params()) reductions_.push_back({Reduction::GradSquares, l, layer.param_count});
+    if (layer.has_params()) add_reduction(Reduction::GradSquares, l, layer.param_count);
     if (layer.spec.kind != LayerKind::Dense) continue;
-    if (layer.spec.l1 != 0.0) reductions_.push_back({Reduction::KernelAbs, l, layer.in * layer.out});
-    if (layer.spec.l2 != 0.0)
-      reductions_.push_back({Reduction::KernelSquares, l, layer.in * layer.out});
+    if (layer.spec.l1 != 0.0) add_reduction(Reduction::KernelAbs, l, layer.in * layer.out);
+    if (layer.spec.l2 != 0.0) add_reduction(Reduction::KernelSquares, l, layer.in * layer.out);
   }
-  reduced_.resize(reductions_.size());
-  by_size_.resize(reductions_.size());
+  piece_sums_.resize(pieces_.size());
+  by_size_.resize(pieces_.size());
   std::iota(by_size_.begin(), by_size_.end(), size_t(0));
   std::stable_sort(by_size_.begin(), by_size_.end(), [&](size_t a, size_t b) {
-    return reductions_[a].size > reductions_[b].size;
+    return pieces_[a].end - pieces_[a].begin > pieces_[b].end - pieces_[b].begin;
   });
   params_.assign(size_t(params), T(0));
   grads_.assign(size_t(params), T(0));
@@ -394,21 +399,30 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
 }
 
 template <class T>
-double Network<T>::reduce(const Reduction& r) const {
-  const Layer& layer = layers_[r.layer];
+double Network<T>::reduce(const Piece& piece) const {
+  const Reduction& r = reductions_[piece.reduction];
+  const i64 offset = layers_[r.layer].param_offset + piece.begin, n = piece.end - piece.begin;
   switch (r.what) {
     case Reduction::GradSquares:
-      return sum_squares(grads_.data() + layer.param_offset, layer.param_count);
+      return sum_squares(grads_.data() + offset, n);
     case Reduction::KernelAbs: {
-      const T* W = params_.data() + layer.param_offset;
+      const T* W = params_.data() + offset;
       double abs_sum = 0;
-      for (i64 i = 0; i < r.size; ++i) abs_sum += std::abs(double(W[i]));
+      for (i64 i = 0; i < n; ++i) abs_sum += std::abs(double(W[i]));
       return abs_sum;
     }
     case Reduction::KernelSquares:
-      return sum_squares(params_.data() + layer.param_offset, r.size);
+      return sum_squares(params_.data() + offset, n);
   }
   return 0.0;
+}
+
+template <class T>
+double Network<T>::reduce(size_t k) const {
+  double sum = 0;
+  for (size_t i = reductions_[k].first_piece; i < reductions_[k].end_piece; ++i)
+    sum += reduce(pieces_[i]);
+  return sum;
 }
 
 template <class T>
@@ -426,7 +440,7 @@ double Network<T>::penalty_of(Value&& value) const {
 
 template <class T>
 double Network<T>::penalty() const {
-  return penalty_of([&](size_t k) { return reduce(reductions_[k]); });
+  return penalty_of([&](size_t k) { return reduce(k); });
 }
 
 template <class T>
@@ -448,20 +462,27 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
     data_loss = forward_backward_by_rows(ex, X, y, rows);
   }
   ex.barrier();  // every gradient is written
-  // Each sum runs whole on one thread (the largest first, dealt round the team): splitting one
-  // would change its order.
-  for (size_t k = size_t(ex.team.tid); k < reductions_.size(); k += size_t(ex.team.nth))
-    reduced_[by_size_[k]] = reduce(reductions_[by_size_[k]]);
+  // Pieces dealt round the team, the largest first; each thread then adds up every reduction
+  // from them in order, as reduce(k) does.
+  for (size_t i = size_t(ex.team.tid); i < pieces_.size(); i += size_t(ex.team.nth))
+    piece_sums_[by_size_[i]] = reduce(pieces_[by_size_[i]]);
   ex.barrier();
-  loss = data_loss / double(rows) + penalty_of([&](size_t k) { return reduced_[k]; });
+  const auto reduced = [&](size_t k) {
+    double sum = 0;
+    for (size_t i = reductions_[k].first_piece; i < reductions_[k].end_piece; ++i)
+      sum += piece_sums_[i];
+    return sum;
+  };
+  loss = data_loss / double(rows) + penalty_of(reduced);
   if (!std::isfinite(loss)) return false;
   // Per-layer norms in layer order; their sum of squares is the global norm clipping needs.
   double total_sq = 0;
   for (size_t k = 0, norm = 0; k < reductions_.size(); ++k) {
     if (reductions_[k].what != Reduction::GradSquares) continue;
-    if (ex.leader()) grad_norms_[norm] = std::sqrt(reduced_[k]);
+    const double squares = reduced(k);
+    if (ex.leader()) grad_norms_[norm] = std::sqrt(squares);
     ++norm;
-    total_sq += reduced_[k];
+    total_sq += squares;
   }
   if (!std::isfinite(total_sq)) return false;
   const i64 n = num_params();

@@ -125,13 +125,21 @@ class Network {
   size_t foldable(size_t l) const;
   void forward_folded(size_t l, size_t count, const T* input, i64 rows);
   // A training step's sums: each parametrised layer's squared gradient norm, and the sums over
-  // Dense kernels that their penalties weigh, in layer order.
+  // Dense kernels that their penalties weigh, in layer order. Each is cut into pieces of at most
+  // kReductionPiece values, summed separately and then added in order, so that a team shares a
+  // large layer's sum evenly and every thread count gets the same bits.
   struct Reduction {
     enum Kind { GradSquares, KernelAbs, KernelSquares } what;
     size_t layer;
-    i64 size;
+    size_t first_piece, end_piece;
   };
-  double reduce(const Reduction& r) const;
+  struct Piece {
+    size_t reduction;
+    i64 begin, end;  // values [begin, end) of the reduction's array
+  };
+  static constexpr i64 kReductionPiece = i64(1) << 14;
+  double reduce(const Piece& piece) const;
+  double reduce(size_t k) const;  // reduction k, piece by piece
   // l1 * KernelAbs + l2 * KernelSquares in layer order, value(k) giving reduction k's sum.
   template <class Value>
   double penalty_of(Value&& value) const;
@@ -158,8 +166,9 @@ class Network {
   std::vector<double> row_losses_;       // per row of the batch: its loss, summed in row order
   std::vector<double> grad_norms_;       // per layer with trainable weights
   std::vector<Reduction> reductions_;
-  std::vector<double> reduced_;          // the last step's sum of each reduction
-  std::vector<size_t> by_size_;          // reductions, largest first: how a team deals them out
+  std::vector<Piece> pieces_;
+  std::vector<double> piece_sums_;       // the last step's sum of each piece
+  std::vector<size_t> by_size_;          // pieces, largest first: how a team deals them out
   i64 capacity_ = 0;
   LossConfig loss_;
   OptimizerConfig opt_;
