@@ -84,6 +84,7 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     const size_t first = pieces_.size();
     for (i64 begin = 0; begin < size; begin += kReductionPiece)
       pieces_.push_back({reductions_.size(), begin, std::min(size, begin + kReductionPiece)});
+    reduced_values_ += size;
     reductions_.push_back({what, l, first, pieces_.size()});
   };
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -462,10 +463,17 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
     data_loss = forward_backward_by_rows(ex, X, y, rows);
   }
   ex.barrier();  // every gradient is written
-  // Pieces dealt round the team, the largest first; each thread then adds up every reduction
-  // from them in order, as reduce(k) does.
-  for (size_t i = size_t(ex.team.tid); i < pieces_.size(); i += size_t(ex.team.nth))
-    piece_sums_[by_size_[i]] = reduce(pieces_[by_size_[i]]);
+  // Pieces dealt round the team, the largest first (a solo step, a network too large for a team,
+  // shares them in a region of its own); each thread then adds up every reduction from them in
+  // order, as reduce(k) does.
+  if (ex.solo()) {
+    for_shares(i64(pieces_.size()), threads_for<T>(2 * reduced_values_), 1, [&](i64 b, i64 e) {
+      for (i64 i = b; i < e; ++i) piece_sums_[size_t(i)] = reduce(pieces_[size_t(i)]);
+    });
+  } else {
+    for (size_t i = size_t(ex.team.tid); i < pieces_.size(); i += size_t(ex.team.nth))
+      piece_sums_[by_size_[i]] = reduce(pieces_[by_size_[i]]);
+  }
   ex.barrier();
   const auto reduced = [&](size_t k) {
     double sum = 0;

@@ -168,6 +168,7 @@ class Network {
   std::vector<Reduction> reductions_;
   std::vector<Piece> pieces_;
   std::vector<double> piece_sums_;       // the last step's sum of each piece
+  i64 reduced_values_ = 0;               // over all pieces
   std::vector<size_t> by_size_;          // pieces, largest first: how a team deals them out
   i64 capacity_ = 0;
   LossConfig loss_;

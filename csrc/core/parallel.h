@@ -64,7 +64,8 @@ void for_shares(i64 n, int threads, i64 align, F&& body) {
   }
 }
 
-// Instruction set of the kernels dispatched at run time ("avx2+fma", "generic"), for show_config().
+// Instruction set of the kernels dispatched at run time ("avx512f", "avx2+fma", "generic"), for
+// show_config().
 const char* simd_level();
 // OpenMP version as yyyymm (the _OPENMP macro).
 int openmp_version();
