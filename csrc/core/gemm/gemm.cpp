@@ -110,11 +110,12 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
         const i64 jp0 = g * n_panels / pl.ng, jp1 = (g + 1) * n_panels / pl.ng;
         if (jp0 == jp1) continue;  // a group left without panels by a narrow last NC block
         ops.pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, apack);
-        for (i64 jp = jp0; jp < jp1; ++jp) {
-          const i64 j = jc + jp * Bk::NR, n = std::min(Bk::NR, N - j);
+        for (i64 jp = jp0; jp < jp1; jp += ops.panels) {
+          const i64 j = jc + jp * Bk::NR;
+          const i64 n = std::min(jc + std::min(jp + ops.panels, jp1) * Bk::NR, N) - j;
           const T* bias = pc == 0 && ep.bias ? ep.bias + j : nullptr;
-          const TileColumn<T> col{C + ic * ldc + j, ldc, mc, n, accumulate || pc > 0, bias, last,
-                                  ep.act.kind, T(ep.act.alpha)};
+          const TileColumn<T> col{C + ic * ldc + j, ldc, mc, n, Bk::NR * kcb,
+                                  accumulate || pc > 0, bias, last, ep.act.kind, T(ep.act.alpha)};
           ops.kernel(kc, apack, bpack + jp * Bk::NR * kcb, col);
         }
       }

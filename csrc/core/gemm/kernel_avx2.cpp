@@ -230,9 +230,10 @@ void pack_b_avx2(i64 kc, i64 n, const typename S::T* B, i64 rsb, i64 csb, typena
 static_assert(Blocking<float>::MR == 6 && Blocking<float>::NR == 2 * F32::W, "6x16 float tile");
 static_assert(Blocking<double>::MR == 6 && Blocking<double>::NR == 2 * F64::W, "6x8 double tile");
 
-constexpr GemmKernels kTable = {"avx2+fma",
-                                {kernel<F32>, pack_a_avx2<F32>, pack_b_avx2<F32>, thin_rows<F32>},
-                                {kernel<F64>, pack_a_avx2<F64>, pack_b_avx2<F64>, thin_rows<F64>}};
+constexpr GemmKernels kTable = {
+    "avx2+fma",
+    {kernel<F32>, 1, pack_a_avx2<F32>, pack_b_avx2<F32>, thin_rows<F32>},
+    {kernel<F64>, 1, pack_a_avx2<F64>, pack_b_avx2<F64>, thin_rows<F64>}};
 
 }  // namespace
 

@@ -1,10 +1,12 @@
 // AVX-512F micro-kernels on the packed layout of the AVX2 ones (6 x 16 float, 6 x 8 double tiles):
-// a tile row is one zmm register instead of two ymm. Six rows would give only six independent
-// FMA chains, fewer than the two FMA units' latency needs (eight in flight), so the kernel runs
-// two micro-panels of A (twelve rows) against the B micro-panel at once. Each element is still
-// one FMA per k in k order, and the epilogue is the AVX2 one on the register's two halves: results
-// are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2 code too (bound by
-// memory, and sharing them keeps one packed layout).
+// a tile row of one B micro-panel is one zmm register instead of two ymm. Six rows would give
+// only six independent FMA chains, fewer than the two FMA units' latency needs (eight in
+// flight), and a broadcast of A per FMA keeps the load ports as busy as the FMA units; so a call
+// runs two micro-panels of A (twelve rows) against two adjacent micro-panels of B: 24
+// accumulators, 14 loads per 24 FMAs. Each element is still one FMA per k in k order, and the
+// epilogue does the AVX2 one's operations (sigmoid and tanh through its code on the two halves):
+// results are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2 code (bound
+// by memory, and sharing them keeps one packed layout).
 // Compiled with -mavx512f and reached only after the CPU check: self-contained like
 // kernel_avx2.cpp (see kernels.h).
 #include <immintrin.h>
@@ -109,77 +111,84 @@ inline __attribute__((always_inline)) void store_row(typename Z::V v, i64 r, typ
 }
 
 // The first min(t.m, 6 R) rows of t (+)= the products of R micro-panels of A (a, then a + 6 kc)
-// and the B micro-panel: per k one load of B, 6 R broadcasts and 6 R FMAs. Named accumulators,
-// as in kernel_avx2.cpp.
-template <class Z, int R>
+// and P micro-panels of B (b, then b + t.b_next): per k P loads of B, 6 R broadcasts and 6 R P
+// FMAs, each element still one FMA per k in k order.
+template <class Z, int R, int P>
 __attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typename Z::T* b,
                                     const TileColumn<typename Z::T>& t) {
-  static_assert(R == 1 || R == 2);
+  static_assert((R == 1 || R == 2) && (P == 1 || P == 2));
+  using T = typename Z::T;
   using V = typename Z::V;
-  constexpr i64 NR = Blocking<typename Z::T>::NR;
-  for (i64 r = 0; r < t.m && r < 6 * R; ++r)
+  constexpr int rows = 6 * R;
+  constexpr i64 NR = Blocking<T>::NR;
+  for (i64 r = 0; r < t.m && r < rows; ++r)
     _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
-  const typename Z::T* a1 = a + 6 * kc;
-  V c0 = Z::zero(), c1 = Z::zero(), c2 = Z::zero(), c3 = Z::zero(), c4 = Z::zero(),
-    c5 = Z::zero();
-  V c6 = Z::zero(), c7 = Z::zero(), c8 = Z::zero(), c9 = Z::zero(), c10 = Z::zero(),
-    c11 = Z::zero();
+  const T* a1 = a + 6 * kc;
+  const i64 b_next = t.b_next;
+  V c[rows][P];
+#pragma GCC unroll 24
+  for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 2
+    for (int q = 0; q < P; ++q) c[r][q] = Z::zero();
   for (i64 p = 0; p < kc; ++p) {
-    const V bp = Z::load(b);
-    c0 = Z::fma(Z::bcast(a + 0), bp, c0);
-    c1 = Z::fma(Z::bcast(a + 1), bp, c1);
-    c2 = Z::fma(Z::bcast(a + 2), bp, c2);
-    c3 = Z::fma(Z::bcast(a + 3), bp, c3);
-    c4 = Z::fma(Z::bcast(a + 4), bp, c4);
-    c5 = Z::fma(Z::bcast(a + 5), bp, c5);
-    if constexpr (R == 2) {
-      c6 = Z::fma(Z::bcast(a1 + 0), bp, c6);
-      c7 = Z::fma(Z::bcast(a1 + 1), bp, c7);
-      c8 = Z::fma(Z::bcast(a1 + 2), bp, c8);
-      c9 = Z::fma(Z::bcast(a1 + 3), bp, c9);
-      c10 = Z::fma(Z::bcast(a1 + 4), bp, c10);
-      c11 = Z::fma(Z::bcast(a1 + 5), bp, c11);
-      a1 += 6;
+    const V b0 = Z::load(b), b1 = P == 2 ? Z::load(b + b_next) : b0;
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; ++r) {
+      const V ar = Z::bcast(r < 6 ? a + r : a1 + (r - 6));
+      c[r][0] = Z::fma(ar, b0, c[r][0]);
+      if constexpr (P == 2) c[r][P - 1] = Z::fma(ar, b1, c[r][P - 1]);
     }
     a += 6;
+    a1 += 6;
     b += NR;
   }
+  TileColumn<T> left = t, right = t;  // the two panels' columns
+  left.n = P == 2 ? NR : t.n;
+  right.c += NR;
+  right.n -= NR;
+  if (right.bias) right.bias += NR;
   if (!t.last || (t.act != Act::Sigmoid && t.act != Act::Tanh)) {
-    const typename Z::Mask m = Z::first(t.n);
-    store_row<Z>(c0, 0, m, t), store_row<Z>(c1, 1, m, t), store_row<Z>(c2, 2, m, t);
-    store_row<Z>(c3, 3, m, t), store_row<Z>(c4, 4, m, t), store_row<Z>(c5, 5, m, t);
-    if constexpr (R == 2) {
-      store_row<Z>(c6, 6, m, t), store_row<Z>(c7, 7, m, t), store_row<Z>(c8, 8, m, t);
-      store_row<Z>(c9, 9, m, t), store_row<Z>(c10, 10, m, t), store_row<Z>(c11, 11, m, t);
+    const typename Z::Mask m0 = Z::first(left.n), m1 = Z::first(P == 2 ? right.n : 0);
+#pragma GCC unroll 12
+    for (int r = 0; r < rows; ++r) {
+      store_row<Z>(c[r][0], r, m0, left);
+      if constexpr (P == 2) store_row<Z>(c[r][P - 1], r, m1, right);
     }
     return;
   }
   // Sigmoid and tanh through memory to a separate epilogue: kept in registers across its calls,
   // the accumulators would be spilled inside the K loop instead.
-  alignas(64) typename Z::T acc[6 * R * NR];
-  Z::store(acc, c0), Z::store(acc + NR, c1), Z::store(acc + 2 * NR, c2);
-  Z::store(acc + 3 * NR, c3), Z::store(acc + 4 * NR, c4), Z::store(acc + 5 * NR, c5);
-  if constexpr (R == 2) {
-    Z::store(acc + 6 * NR, c6), Z::store(acc + 7 * NR, c7), Z::store(acc + 8 * NR, c8);
-    Z::store(acc + 9 * NR, c9), Z::store(acc + 10 * NR, c10), Z::store(acc + 11 * NR, c11);
-  }
-  store_rows<typename Z::Half>(acc, 6 * R, t);
+  alignas(64) T acc[P][rows * NR];
+#pragma GCC unroll 24
+  for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 2
+    for (int q = 0; q < P; ++q) Z::store(acc[q] + r * NR, c[r][q]);
+  store_rows<typename Z::Half>(acc[0], rows, left);
+  if constexpr (P == 2) store_rows<typename Z::Half>(acc[P - 1], rows, right);
 }
 
-// The column's tiles twelve rows at a time, and six for the rest.
+// The column's tiles twelve rows at a time, and six for the rest, two B micro-panels at a time
+// where the column has them.
 template <class Z>
 void kernel(i64 kc, const typename Z::T* a, const typename Z::T* b,
             const TileColumn<typename Z::T>& col) {
-  constexpr i64 MR = 6;
+  constexpr i64 MR = 6, NR = Blocking<typename Z::T>::NR;
   TileColumn<typename Z::T> t = col;
+  const bool two = col.n > NR;
   i64 ir = 0;
   for (; ir + MR < col.m; ir += 2 * MR, a += 2 * MR * kc, t.c += 2 * MR * t.ldc) {
     t.m = col.m - ir;
-    tile<Z, 2>(kc, a, b, t);
+    if (two)
+      tile<Z, 2, 2>(kc, a, b, t);
+    else
+      tile<Z, 2, 1>(kc, a, b, t);
   }
   if (ir < col.m) {
     t.m = col.m - ir;
-    tile<Z, 1>(kc, a, b, t);
+    if (two)
+      tile<Z, 1, 2>(kc, a, b, t);
+    else
+      tile<Z, 1, 1>(kc, a, b, t);
   }
 }
 
@@ -193,6 +202,7 @@ const GemmKernels& avx512_gemm_kernels() {
     t.isa = "avx512f";
     t.s.kernel = kernel<Zs>;
     t.d.kernel = kernel<Zd>;
+    t.s.panels = t.d.panels = 2;
     return t;
   }();
   return table;

@@ -56,10 +56,10 @@ void kernel(i64 kc, const T* a, const T* b, const TileColumn<T>& t) {
   }
 }
 
-constexpr GemmKernels kTable = {"generic",
-                                {kernel<float>, pack_a<float>, pack_b_panel<float>, thin_rows<ScalarLanes<float>>},
-                                {kernel<double>, pack_a<double>, pack_b_panel<double>,
-                                 thin_rows<ScalarLanes<double>>}};
+constexpr GemmKernels kTable = {
+    "generic",
+    {kernel<float>, 1, pack_a<float>, pack_b_panel<float>, thin_rows<ScalarLanes<float>>},
+    {kernel<double>, 1, pack_a<double>, pack_b_panel<double>, thin_rows<ScalarLanes<double>>}};
 
 }  // namespace
 

@@ -33,7 +33,8 @@ template <class T>
 struct TileColumn {
   T* c;          // top-left element of the column in C
   i64 ldc;
-  i64 m, n;      // rows and columns of the column inside C (n < NR at the right edge)
+  i64 m, n;      // rows and columns of the column inside C: at most `panels` x NR (GemmOps)
+  i64 b_next;    // from one packed B micro-panel to the next
   bool load_c;   // C += product (a later K block, or accumulate) instead of C = product
   const T* bias; // first K block only: n values (these columns) added too; else null
   bool last;     // last K block: apply act while the tile is in registers
@@ -46,6 +47,7 @@ struct TileColumn {
 template <class T>
 struct GemmOps {
   void (*kernel)(i64 kc, const T* a, const T* b, const TileColumn<T>& t);
+  i64 panels;  // B micro-panels (NR columns each) one kernel call takes, the last may be partial
   void (*pack_a)(i64 mc, i64 kc, const T* A, i64 rsa, i64 csa, T* out);
   void (*pack_b)(i64 kc, i64 n, const T* B, i64 rsb, i64 csb, T* out);
   // Rows [i0, i1) of a product with N == 1 or K == 1 (thin.h), before the activation.
