@@ -155,7 +155,10 @@ def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
 # One row block split by columns (M <= MC) with K blocks of unequal length (257 = 129 + 128) and
 # across an NC boundary: each thread packs its own panels, so panel storage must not move
 # between blocks while another thread still reads it. Repeated, since a race shows up by chance.
+# (300 | 200, 300, 300): one row block of more than MC rows split by columns, where L2 holds it
+# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks.
 @pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64),
+                                   (300, 300, 300), (200, 300, 300),
                                    (64, 4100, 300), (64, 128, 257), (64, 200, 301), (6, 4100, 257),
                                    (20003, 1, 301), (3001, 401, 1)])
 def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):

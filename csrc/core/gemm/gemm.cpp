@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <omp.h>
+#include <unistd.h>
 
 #include "core/gemm/kernels.h"
 #include "core/parallel.h"
@@ -42,22 +43,42 @@ struct Plan {
   i64 block_first(i64 b, i64 mr) const { return b * m_tiles / mb * mr; }
 };
 
+// The most rows of A one block may hold when a product is shared out by columns (every thread
+// then packs all of A): MC, or more where a quarter of the L2 cache holds their KC-deep block
+// (2 MiB on the Intel Xeon measured: 256 x 1024 x 2048 float32 went from 0.82 to 0.95 of numpy
+// on 2 threads, against two row blocks sharing B's panel across cores).
+template <class T>
+i64 column_split_rows() {
+  using Bk = Blocking<T>;
+  static const i64 rows = [] {
+    i64 l2 = 0;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    l2 = std::max<long>(0, sysconf(_SC_LEVEL2_CACHE_SIZE));
+#endif
+    return std::max(Bk::MC, l2 / 4 / (Bk::KC * i64(sizeof(T))) / Bk::MR * Bk::MR);
+  }();
+  return rows;
+}
+
 template <class T>
 Plan plan(i64 M, i64 N, int threads) {
   using Bk = Blocking<T>;
   const i64 m_tiles = ceil_div(M, Bk::MR);
   const i64 n_panels = ceil_div(std::min(N, Bk::NC), Bk::NR);
   i64 mb = ceil_div(M, Bk::MC);
-  // A single row block is shared out by columns unless that is more than 10 % less even than by
-  // rows: then each thread packs only the B panels it reads and waits for no other (measured 6-9 %
-  // faster at 64 x 784 x 128 and 128 x 784 x 512), where row blocks share one packed B panel,
-  // read across cores, with two barriers per K block.
-  const bool by_columns = mb == 1 && 10 * ceil_div(n_panels, threads) * m_tiles <=
-                                        11 * ceil_div(m_tiles, threads) * n_panels;
+  // A product of few rows is shared out by columns, in one row block, unless that is more than
+  // 10 % less even than by rows: then each thread packs only the B panels it reads and waits for
+  // no other (measured 6-9 % faster at 64 x 784 x 128 and 128 x 784 x 512), where row blocks
+  // share one packed B panel, read across cores, with two barriers per K block. Past MC rows only
+  // with at least 8 panels per thread: digits' 200 x 64 x 100 float64 (13 panels) lost 4 %.
+  const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>() : Bk::MC;
+  const bool by_columns = M <= max_rows && 10 * ceil_div(n_panels, threads) * m_tiles <=
+                                               11 * ceil_div(m_tiles, threads) * n_panels;
+  if (by_columns) mb = 1;
   // As many blocks as a multiple of the thread count, so that every thread gets the same number
   // of tiles give or take one (200 rows in 4 blocks: 8 + 9 + 8 + 9 tiles, not 9 + 9 + 9 + 7).
   if (threads > 1 && !by_columns) mb = std::min(m_tiles, round_up(mb, threads));
-  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC: mb >= M / MC
+  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC, or <= column_split_rows()
   const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
   return {m_tiles, mc, mb, ng};
 }
