@@ -419,10 +419,11 @@ double Network<T>::reduce(const Piece& piece) const {
 }
 
 template <class T>
-double Network<T>::reduce(size_t k) const {
+template <class PieceValue>
+double Network<T>::sum_of(size_t k, PieceValue&& piece_value) const {
   double sum = 0;
   for (size_t i = reductions_[k].first_piece; i < reductions_[k].end_piece; ++i)
-    sum += reduce(pieces_[i]);
+    sum += piece_value(i);
   return sum;
 }
 
@@ -441,7 +442,8 @@ double Network<T>::penalty_of(Value&& value) const {
 
 template <class T>
 double Network<T>::penalty() const {
-  return penalty_of([&](size_t k) { return reduce(k); });
+  return penalty_of(
+      [&](size_t k) { return sum_of(k, [&](size_t i) { return reduce(pieces_[i]); }); });
 }
 
 template <class T>
@@ -465,7 +467,7 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
   ex.barrier();  // every gradient is written
   // Pieces dealt round the team, the largest first (a solo step, a network too large for a team,
   // shares them in a region of its own); each thread then adds up every reduction from them in
-  // order, as reduce(k) does.
+  // order (sum_of).
   if (ex.solo()) {
     for_shares(i64(pieces_.size()), threads_for<T>(2 * reduced_values_), 1, [&](i64 b, i64 e) {
       for (i64 i = b; i < e; ++i) piece_sums_[size_t(i)] = reduce(pieces_[size_t(i)]);
@@ -476,10 +478,7 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
   }
   ex.barrier();
   const auto reduced = [&](size_t k) {
-    double sum = 0;
-    for (size_t i = reductions_[k].first_piece; i < reductions_[k].end_piece; ++i)
-      sum += piece_sums_[i];
-    return sum;
+    return sum_of(k, [&](size_t i) { return piece_sums_[i]; });
   };
   loss = data_loss / double(rows) + penalty_of(reduced);
   if (!std::isfinite(loss)) return false;

@@ -139,7 +139,10 @@ class Network {
   };
   static constexpr i64 kReductionPiece = i64(1) << 14;
   double reduce(const Piece& piece) const;
-  double reduce(size_t k) const;  // reduction k, piece by piece
+  // Reduction k: piece_value(i) of each of its pieces i, added in order (one order for every
+  // thread count).
+  template <class PieceValue>
+  double sum_of(size_t k, PieceValue&& piece_value) const;
   // l1 * KernelAbs + l2 * KernelSquares in layer order, value(k) giving reduction k's sum.
   template <class Value>
   double penalty_of(Value&& value) const;

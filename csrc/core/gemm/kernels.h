@@ -3,9 +3,9 @@
 // This header is included by the ISA translation units (kernel_avx2.cpp is compiled with
 // -mavx2 -mfma, kernel_avx512.cpp with -mavx512f), so it declares only plain types and
 // constants: an inline function or template instantiated there could become the copy the whole
-// library links to and crash a CPU without that instruction set (ODR). Packing (pack.cpp) and the driver (gemm.cpp) share the tile shape below, so one
-// packed layout serves every ISA, and the AVX-512 kernels (one zmm register per tile row) give
-// bitwise the AVX2 kernels' results.
+// library links to and crash a CPU without that instruction set (ODR). Packing (pack.cpp) and
+// the driver (gemm.cpp) share the tile shape below, so one packed layout serves every ISA, and
+// the AVX-512 kernels (one zmm register per tile row) give bitwise the AVX2 kernels' results.
 #pragma once
 #include "core/act.h"
 #include "core/common.h"
