@@ -86,7 +86,7 @@ def test_shuffle_changes_the_trajectory(data, restore_threads):
     assert not np.array_equal(results[0][0], results[1][0])
 
 
-# Networks of Dense layers whose step weighs at least 2^21 float32 operations (6 x rows x
+# Networks of Dense layers whose step weighs at least 2^22 float32 operations (6 x rows x
 # weights) train each step in one parallel region on 2 threads (each thread carries its own rows
 # through the forward pass, the loss and the deltas; the team shares out the weight gradients),
 # and solo on 1. Every variant below takes a different branch of that step: elementwise
@@ -162,16 +162,17 @@ def test_team_step_equals_solo_step(data, restore_threads, variant, dtype, batch
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7])
 def test_team_step_with_fewer_rows_than_threads(restore_threads, batch_size):
-    # 2000 inputs: even one row weighs more than 2^21 operations, so every batch takes a team of
-    # 3 (threads without rows still form weight gradients) and 7 rows split 2 + 2 + 3.
+    # 4000 inputs: even one row weighs more than the 2^22 operations a team step needs, so every
+    # batch takes a team of 3 (threads without rows still form weight gradients) and 7 rows split
+    # 2 + 2 + 3.
     rng = np.random.default_rng(7)
-    X = rng.normal(size=(21, 2000)).astype(np.float32)
+    X = rng.normal(size=(21, 4000)).astype(np.float32)
     y = rng.integers(0, 3, 21)
 
     def train_on(threads):
         fm.set_num_threads(threads)
         model = fm.Sequential([fm.layers.Dense(200, activation="relu"),
-                               fm.layers.Dense(3, activation="softmax")], input_dim=2000, seed=1)
+                               fm.layers.Dense(3, activation="softmax")], input_dim=4000, seed=1)
         model.compile(optimizer=fm.optimizers.Adam(lr=1e-3), loss="sparse_categorical_crossentropy")
         history = model.fit(X, y, epochs=2, batch_size=batch_size, verbose=0)
         assert model._net._step_threads(batch_size) == threads
