@@ -111,6 +111,32 @@ def test_accumulate(shape, dtype):
     check(*shape, dtype, accumulate=True, act="tanh", trans_b=True)
 
 
+# A product whose N one kernel call covers (N <= 16 / 32 floats with AVX-512, 8 / 16 with AVX2)
+# reads A in place, by its columns (A^T, a weight gradient) or by its rows; a wider one packs it.
+# Each column's sums do not depend on N, so the narrow product must give the wide one's first N
+# columns bitwise: M past whole tiles and past MC (two row blocks), K past KC (two K blocks).
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans", TRANSPOSES)
+@pytest.mark.parametrize("M", [1, 5, 6, 7, 12, 13, 23, 150])
+@pytest.mark.parametrize("K", [3, 300])
+def test_a_read_in_place_gives_the_packed_results(M, K, trans, dtype):
+    ta, tb = trans
+    rng = np.random.default_rng([M, K, int(ta), int(tb)])
+    wide = 72
+    A = (rng.standard_normal((K, M) if ta else (M, K)) / np.sqrt(K)).astype(dtype)
+    B = rng.standard_normal((wide, K) if tb else (K, wide)).astype(dtype)
+    bias = rng.standard_normal(wide).astype(dtype)
+    C0 = rng.standard_normal((M, wide)).astype(dtype)
+    for act, accumulate in (("relu", False), ("sigmoid", True), ("linear", True)):
+        C_wide = C0.copy()
+        core._gemm(A, B, ta, tb, bias, act, 0.1, accumulate, C_wide)
+        for N in (2, 3, 8, 9, 16, 17, 31, 32):
+            Bn = (B[:N] if tb else B[:, :N]).copy()
+            C = C0[:, :N].copy()  # a copy also where one row of C0 would be a contiguous view
+            core._gemm(A, Bn, ta, tb, bias[:N].copy(), act, 0.1, accumulate, C)
+            assert np.array_equal(C, C_wide[:, :N]), (act, N)
+
+
 def test_leaky_relu_alpha_is_used():
     check(9, 20, 7, np.float32, act="leaky_relu", alpha=0.3)
     check(9, 20, 7, np.float64, act="leaky_relu", alpha=2.5)

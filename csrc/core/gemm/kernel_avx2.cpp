@@ -7,6 +7,7 @@
 // declares the templates, pack.cpp instantiates them in baseline code.
 #include <immintrin.h>
 
+#include "core/gemm/a_source.h"
 #include "core/gemm/epilogue_avx2.h"
 #include "core/gemm/kernels.h"
 #include "core/gemm/pack.h"
@@ -15,11 +16,11 @@
 namespace fastmlp::gemm_detail {
 namespace {
 
-// One tile, the first min(t.m, 6) rows of t, (+)= sum_p a[p][0..6) x b[p][0..NV W): per k NV
-// loads of B, six broadcasts of A and 6 NV FMAs. Twelve named accumulators: gcc 12 spills an
-// array of them to the stack.
-template <class S, int NV>
-__attribute__((noinline)) void tile(i64 kc, const typename S::T* a, const typename S::T* b,
+// One tile, the first min(t.m, 6) rows of t, (+)= sum_p A(0..6, p) x b[p][0..NV W) with A's
+// rows from src (a_source.h): per k NV loads of B, six broadcasts of A and 6 NV FMAs. Twelve
+// named accumulators: gcc 12 spills an array of them to the stack.
+template <class S, int NV, class Src>
+__attribute__((noinline)) void tile(i64 kc, Src src, const typename S::T* b,
                                     const TileColumn<typename S::T>& t) {
   using V = typename S::V;
   constexpr i64 W = S::W;
@@ -31,25 +32,25 @@ __attribute__((noinline)) void tile(i64 kc, const typename S::T* a, const typena
   V c40 = S::zero(), c41 = S::zero(), c50 = S::zero(), c51 = S::zero();
   for (i64 p = 0; p < kc; ++p) {
     const V b0 = S::load(b), b1 = NV == 2 ? S::load(b + W) : b0;
-    V ai = S::bcast(a + 0);
+    V ai = S::bcast(src.row(0));
     c00 = S::fma(ai, b0, c00);
     if constexpr (NV == 2) c01 = S::fma(ai, b1, c01);
-    ai = S::bcast(a + 1);
+    ai = S::bcast(src.row(1));
     c10 = S::fma(ai, b0, c10);
     if constexpr (NV == 2) c11 = S::fma(ai, b1, c11);
-    ai = S::bcast(a + 2);
+    ai = S::bcast(src.row(2));
     c20 = S::fma(ai, b0, c20);
     if constexpr (NV == 2) c21 = S::fma(ai, b1, c21);
-    ai = S::bcast(a + 3);
+    ai = S::bcast(src.row(3));
     c30 = S::fma(ai, b0, c30);
     if constexpr (NV == 2) c31 = S::fma(ai, b1, c31);
-    ai = S::bcast(a + 4);
+    ai = S::bcast(src.row(4));
     c40 = S::fma(ai, b0, c40);
     if constexpr (NV == 2) c41 = S::fma(ai, b1, c41);
-    ai = S::bcast(a + 5);
+    ai = S::bcast(src.row(5));
     c50 = S::fma(ai, b0, c50);
     if constexpr (NV == 2) c51 = S::fma(ai, b1, c51);
-    a += 6;
+    src.next();
     b += 2 * W;
   }
   store_row<S>(c00, c01, 0, t);
@@ -60,10 +61,18 @@ __attribute__((noinline)) void tile(i64 kc, const typename S::T* a, const typena
   store_row<S>(c50, c51, 5, t);
 }
 
-// The column's tiles six rows at a time. A tile at most W wide (the last column panel of N = 100,
-// say) needs only the left half of the FMAs: the padding columns of its panel are not computed.
-// Two functions, not one with both loops inlined: that cost the full tiles 1-2 % (measured when
-// the driver called a kernel per tile).
+// A tile at most W wide (the last column panel of N = 100, say) needs only the left half of the
+// FMAs: the padding columns of its panel are not computed.
+template <class S, class Src>
+void tiles(i64 kc, Src src, const typename S::T* b, const TileColumn<typename S::T>& t) {
+  if (t.n <= S::W)
+    tile<S, 1>(kc, src, b, t);
+  else
+    tile<S, 2>(kc, src, b, t);
+}
+
+// The column's tiles six rows at a time. Two functions, not one with both loops inlined: that
+// cost the full tiles 1-2 % (measured when the driver called a kernel per tile).
 template <class S>
 void kernel(i64 kc, const typename S::T* a, const typename S::T* b,
             const TileColumn<typename S::T>& col) {
@@ -71,10 +80,23 @@ void kernel(i64 kc, const typename S::T* a, const typename S::T* b,
   TileColumn<typename S::T> t = col;
   for (i64 ir = 0; ir < col.m; ir += MR, a += MR * kc, t.c += MR * t.ldc) {
     t.m = col.m - ir;
-    if (col.n <= S::W)
-      tile<S, 1>(kc, a, b, t);
+    tiles<S>(kc, PackedA<typename S::T>(a, kc), b, t);
+  }
+}
+
+// The same column with A read where it lies (rsa == 1 or csa == 1) instead of packed.
+template <class S>
+void kernel_in_place(i64 kc, const typename S::T* a, i64 rsa, i64 csa, const typename S::T* b,
+                     const TileColumn<typename S::T>& col) {
+  using T = typename S::T;
+  constexpr i64 MR = 6;
+  TileColumn<T> t = col;
+  for (i64 ir = 0; ir < col.m; ir += MR, a += MR * rsa, t.c += MR * t.ldc) {
+    t.m = col.m - ir;
+    if (rsa == 1 && t.m >= MR)
+      tiles<S>(kc, ColumnsOfA<T>{a, csa}, b, t);
     else
-      tile<S, 2>(kc, a, b, t);
+      tiles<S>(kc, RowsOfA<T, MR>(a, rsa, csa, t.m), b, t);
   }
 }
 
@@ -232,8 +254,8 @@ static_assert(Blocking<double>::MR == 6 && Blocking<double>::NR == 2 * F64::W, "
 
 constexpr GemmKernels kTable = {
     "avx2+fma",
-    {kernel<F32>, 1, pack_a_avx2<F32>, pack_b_avx2<F32>, thin_rows<F32>},
-    {kernel<F64>, 1, pack_a_avx2<F64>, pack_b_avx2<F64>, thin_rows<F64>}};
+    {kernel<F32>, 1, pack_a_avx2<F32>, pack_b_avx2<F32>, thin_rows<F32>, kernel_in_place<F32>},
+    {kernel<F64>, 1, pack_a_avx2<F64>, pack_b_avx2<F64>, thin_rows<F64>, kernel_in_place<F64>}};
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 // kernel_avx2.cpp (see kernels.h).
 #include <immintrin.h>
 
+#include "core/gemm/a_source.h"
 #include "core/gemm/epilogue_avx2.h"
 #include "core/gemm/kernels.h"
 
@@ -110,11 +111,11 @@ inline __attribute__((always_inline)) void store_row(typename Z::V v, i64 r, typ
   Z::store(c, m, v);
 }
 
-// The first min(t.m, 6 R) rows of t (+)= the products of R micro-panels of A (a, then a + 6 kc)
-// and P micro-panels of B (b, then b + t.b_next): per k P loads of B, 6 R broadcasts and 6 R P
-// FMAs, each element still one FMA per k in k order.
-template <class Z, int R, int P>
-__attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typename Z::T* b,
+// The first min(t.m, 6 R) rows of t (+)= the products of 6 R rows of A (src) and P micro-panels
+// of B (b, then b + t.b_next): per k P loads of B, 6 R broadcasts and 6 R P FMAs, each element
+// still one FMA per k in k order.
+template <class Z, int R, int P, class Src>
+__attribute__((noinline)) void tile(i64 kc, Src src, const typename Z::T* b,
                                     const TileColumn<typename Z::T>& t) {
   static_assert((R == 1 || R == 2) && (P == 1 || P == 2));
   using T = typename Z::T;
@@ -123,7 +124,6 @@ __attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typena
   constexpr i64 NR = Blocking<T>::NR;
   for (i64 r = 0; r < t.m && r < rows; ++r)
     _mm_prefetch(reinterpret_cast<const char*>(t.c + r * t.ldc), _MM_HINT_T0);
-  const T* a1 = a + 6 * kc;
   const i64 b_next = t.b_next;
   V c[rows][P];
 #pragma GCC unroll 24
@@ -134,12 +134,11 @@ __attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typena
     const V b0 = Z::load(b), b1 = P == 2 ? Z::load(b + b_next) : b0;
 #pragma GCC unroll 12
     for (int r = 0; r < rows; ++r) {
-      const V ar = Z::bcast(r < 6 ? a + r : a1 + (r - 6));
+      const V ar = Z::bcast(src.row(r));
       c[r][0] = Z::fma(ar, b0, c[r][0]);
       if constexpr (P == 2) c[r][P - 1] = Z::fma(ar, b1, c[r][P - 1]);
     }
-    a += 6;
-    a1 += 6;
+    src.next();
     b += NR;
   }
   TileColumn<T> left = t, right = t;  // the two panels' columns
@@ -167,28 +166,55 @@ __attribute__((noinline)) void tile(i64 kc, const typename Z::T* a, const typena
   if constexpr (P == 2) store_rows<typename Z::Half>(acc[P - 1], rows, right);
 }
 
+// The tiles of 6 R rows of one column, with one or two B micro-panels.
+template <class Z, int R, class Src>
+void tiles(i64 kc, Src src, const typename Z::T* b, const TileColumn<typename Z::T>& t) {
+  if (t.n > Blocking<typename Z::T>::NR)
+    tile<Z, R, 2>(kc, src, b, t);
+  else
+    tile<Z, R, 1>(kc, src, b, t);
+}
+
 // The column's tiles twelve rows at a time, and six for the rest, two B micro-panels at a time
 // where the column has them.
 template <class Z>
 void kernel(i64 kc, const typename Z::T* a, const typename Z::T* b,
             const TileColumn<typename Z::T>& col) {
-  constexpr i64 MR = 6, NR = Blocking<typename Z::T>::NR;
-  TileColumn<typename Z::T> t = col;
-  const bool two = col.n > NR;
+  using T = typename Z::T;
+  constexpr i64 MR = 6;
+  TileColumn<T> t = col;
   i64 ir = 0;
   for (; ir + MR < col.m; ir += 2 * MR, a += 2 * MR * kc, t.c += 2 * MR * t.ldc) {
     t.m = col.m - ir;
-    if (two)
-      tile<Z, 2, 2>(kc, a, b, t);
-    else
-      tile<Z, 2, 1>(kc, a, b, t);
+    tiles<Z, 2>(kc, PackedA<T>(a, kc), b, t);
   }
   if (ir < col.m) {
     t.m = col.m - ir;
-    if (two)
-      tile<Z, 1, 2>(kc, a, b, t);
+    tiles<Z, 1>(kc, PackedA<T>(a, kc), b, t);
+  }
+}
+
+// The same column with A read where it lies (rsa == 1 or csa == 1) instead of packed.
+template <class Z>
+void kernel_in_place(i64 kc, const typename Z::T* a, i64 rsa, i64 csa, const typename Z::T* b,
+                     const TileColumn<typename Z::T>& col) {
+  using T = typename Z::T;
+  constexpr i64 MR = 6;
+  TileColumn<T> t = col;
+  i64 ir = 0;
+  for (; ir + 2 * MR <= col.m; ir += 2 * MR, a += 2 * MR * rsa, t.c += 2 * MR * t.ldc) {
+    t.m = col.m - ir;
+    if (rsa == 1)
+      tiles<Z, 2>(kc, ColumnsOfA<T>{a, csa}, b, t);
     else
-      tile<Z, 1, 1>(kc, a, b, t);
+      tiles<Z, 2>(kc, RowsOfA<T, 2 * MR>(a, rsa, csa, t.m), b, t);
+  }
+  if (ir < col.m) {  // the last rows, each read by its own stream
+    t.m = col.m - ir;
+    if (t.m > MR)
+      tiles<Z, 2>(kc, RowsOfA<T, 2 * MR>(a, rsa, csa, t.m), b, t);
+    else
+      tiles<Z, 1>(kc, RowsOfA<T, MR>(a, rsa, csa, t.m), b, t);
   }
 }
 
@@ -202,6 +228,8 @@ const GemmKernels& avx512_gemm_kernels() {
     t.isa = "avx512f";
     t.s.kernel = kernel<Zs>;
     t.d.kernel = kernel<Zd>;
+    t.s.kernel_in_place = kernel_in_place<Zs>;
+    t.d.kernel_in_place = kernel_in_place<Zd>;
     t.s.panels = t.d.panels = 2;
     return t;
   }();

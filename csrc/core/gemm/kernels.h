@@ -53,6 +53,9 @@ struct GemmOps {
   // Rows [i0, i1) of a product with N == 1 or K == 1 (thin.h), before the activation.
   void (*thin_rows)(i64 i0, i64 i1, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B,
                     i64 rsb, i64 csb, T* C, bool accumulate, const T* bias);
+  // kernel's results with A read in place (rsa == 1 or csa == 1), or null.
+  void (*kernel_in_place)(i64 kc, const T* a, i64 rsa, i64 csa, const T* b,
+                          const TileColumn<T>& t) = nullptr;
 };
 
 struct GemmKernels {
