@@ -160,6 +160,41 @@ def test_team_step_equals_solo_step(data, restore_threads, variant, dtype, batch
                          train_variant(X, y, variant, 2, dtype, batch_size))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("variant", ["leaky-relu-l1l2-clipnorm", "one-unit-bce-clipvalue-weights"])
+def test_gradient_pieces_on_more_threads_than_pieces(data, restore_threads, variant, dtype):
+    # Batches of 250 rows sum their gradients in two pieces; three threads form them as 2 + 1
+    # (two threads split one piece's rows of W) and must give the solo step's bits.
+    X, y = data[0][:1101], data[1][:1101]
+    v = TEAM_STEP_VARIANTS[variant]
+    probe = fm.Sequential([fm.layers.Dense(u, activation=a) for u, a, _ in v["layers"]],
+                          input_dim=X.shape[1], dtype=dtype)
+    probe.build()
+    assert probe._net._grad_pieces(250) == 2
+    assert_same_training(train_variant(X, y, variant, 1, dtype, 250),
+                         train_variant(X, y, variant, 3, dtype, 250))
+
+
+def test_gradient_pieces_of_a_one_input_layer_on_three_threads(restore_threads):
+    # Two threads share piece 0's one row of W: one of them gets no rows, the other forms dW and
+    # db of the piece.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 1)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+
+    def train_on(threads):
+        fm.set_num_threads(threads)
+        model = fm.Sequential([fm.layers.Dense(1000, activation="relu"),
+                               fm.layers.Dense(100, activation="tanh"),
+                               fm.layers.Dense(2, activation="softmax")], input_dim=1, seed=2)
+        model.compile(optimizer=fm.optimizers.Adam(lr=1e-3), loss="sparse_categorical_crossentropy")
+        history = model.fit(X, y, epochs=2, batch_size=200, verbose=0)
+        assert model._net._grad_pieces(200) == 2 and model._net._step_threads(200) == threads
+        return model.get_weights(), history.history
+
+    assert_same_training(train_on(1), train_on(3))
+
+
 @pytest.mark.parametrize("batch_size", [1, 2, 7])
 def test_team_step_with_fewer_rows_than_threads(restore_threads, batch_size):
     # 4000 inputs: even one row weighs more than the 2^22 operations a team step needs, so every

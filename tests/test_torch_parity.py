@@ -83,6 +83,58 @@ def test_gradients_loss_and_predict_match_torch(dtype, loss, seed):
     assert model.train_on_batch(Xd, y) == pytest.approx(L, rel=TOL[dtype], abs=TOL[dtype] * 1e-2)
 
 
+# A step large enough for a team (Dense layers, 6 x rows x weights x 2 in float64 of at least
+# 2^22) with at least 192 rows sums its gradients in two pieces of the batch (network.cpp,
+# kGradPieces), on any number of threads. Against autograd on identical weights, with biases and
+# an L2 penalty: 200 rows (two pieces) and 150 (one).
+PIECES_SPEC = [{"units": 80, "act": "relu", "reg": ("l2", 0.01)}, {"units": 5, "act": "softmax"}]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("rows", [200, 150])
+def test_gradients_summed_in_pieces_match_torch(rows, threads, restore_threads):
+    rng = np.random.default_rng(rows)
+    d = 20
+    w = random_weights(PIECES_SPEC, d, rng, lo=0.05, hi=1.0)
+    X, y = rng.normal(0, 1, (rows, d)), random_targets("scce", rows, 5, rng)
+    fm.set_num_threads(threads)
+    model = build_model(PIECES_SPEC, d)
+    model.compile(optimizer=fm.optimizers.SGD(lr=0.1), loss=fm_loss("scce"))
+    model.set_weights(w)
+    assert model._net._grad_pieces(rows) == (2 if rows >= 192 else 1)
+    _, g_ref = TorchMLP(PIECES_SPEC, w, "float64").gradients("scce", X, y)
+    got = model.compute_gradients(X, y)
+    scale = np.sqrt(sum(np.sum(g ** 2) for g in g_ref))
+    for g, gr in zip(got, g_ref):
+        assert rel_err(g, gr, scale) < TOL["float64"]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("kind,hp", [("sgd", dict(lr=0.05, momentum=0.9)), ("adam", dict(lr=0.01))])
+def test_fit_with_gradients_in_pieces_matches_torch(kind, hp, threads, restore_threads):
+    # 450 rows in batches of 200, 200 and 50: two steps in pieces (a team's on 2 and 3 threads,
+    # with 3 one piece split between two threads), then one over all 50 rows.
+    rng = np.random.default_rng(9)
+    d, n, batch = 20, 450, 200
+    w = random_weights(PIECES_SPEC, d, rng, lo=0.05, hi=1.0)
+    X, y = rng.normal(0, 1, (n, d)), random_targets("scce", n, 5, rng)
+    fm.set_num_threads(threads)
+    model = build_model(PIECES_SPEC, d)
+    model.compile(optimizer=fm_optimizer(kind, **hp), loss=fm_loss("scce"))
+    model.set_weights(w)
+    assert model._net._grad_pieces(batch) == 2 and model._net._step_threads(batch) == threads
+    model.fit(X, y, epochs=2, batch_size=batch, shuffle=False)
+    ref = TorchMLP(PIECES_SPEC, w)
+    opt = torch_optimizer(kind, hp, ref.parameters())
+    for _ in range(2):
+        for s in range(0, n, batch):
+            opt.zero_grad()
+            ref.loss("scce", X[s:s + batch], y[s:s + batch]).backward()
+            opt.step()
+    for g, wt in zip(model.get_weights(), ref.weights()):
+        np.testing.assert_allclose(g, wt, rtol=1e-8, atol=1e-11)
+
+
 OPTS = [
     ("sgd", dict(lr=0.1)), ("sgd", dict(lr=0.1, momentum=0.9)),
     ("sgd", dict(lr=0.1, momentum=0.9, nesterov=True)), ("sgd", dict(lr=0.1, weight_decay=0.05)),

@@ -204,6 +204,8 @@ class PyNetwork {
 
   // For the tests: how many threads a training step of `rows` rows takes (1: no team region).
   int step_threads(i64 rows) const { return net_.step_threads(rows); }
+  // For the tests: in how many pieces of the batch a step of `rows` rows sums its gradients.
+  i64 grad_pieces(i64 rows) const { return net_.grad_pieces(rows); }
 
   // Loss (mean + penalty) of the batch, with its gradients left in grads().
   double compute_gradients(const CArray<T>& X, const py::array& y) {
@@ -400,6 +402,7 @@ void bind_network(py::module_& m, const char* name) {
       .def("evaluate", &N::evaluate, py::arg("X"), py::arg("y"), py::arg("sample_weight") = py::none())
       .def("compute_gradients", &N::compute_gradients, py::arg("X"), py::arg("y"))
       .def("_step_threads", &N::step_threads, py::arg("rows"))
+      .def("_grad_pieces", &N::grad_pieces, py::arg("rows"))
       .def("train_on_batch", &N::train_on_batch, py::arg("X"), py::arg("y"))
       .def("train_epochs", &N::train_epochs, py::arg("X"), py::arg("y"), py::arg("sample_weight"),
            py::arg("epochs"), py::arg("batch_size"), py::arg("shuffle"), py::arg("seed"),

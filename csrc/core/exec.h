@@ -5,8 +5,9 @@
 // per kernel). Each thread carries its own rows through the forward pass, the loss and the deltas
 // with solo kernels (inside a region they never open another: threads_for is 1 there); the weight
 // gradients' products (and forward products that row shares would cut into partial register tiles)
-// split their tiles across the team, elementwise passes split their elements, and the team meets at
-// a barrier wherever a thread goes on to read what others wrote. Every element is computed by the
+// split their tiles across the team, or, for a large enough batch, each thread forms its piece of
+// the gradients (Network::grad_pieces); elementwise passes split their elements, and the team meets
+// at a barrier wherever a thread goes on to read what others wrote. Every element is computed by the
 // same operations in the same order either way, so a team's results are bitwise the solo results.
 #pragma once
 #include "core/common.h"

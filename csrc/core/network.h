@@ -10,6 +10,7 @@
 #include "core/activations.h"
 #include "core/common.h"
 #include "core/exec.h"
+#include "core/layers/dense.h"
 #include "core/losses.h"
 #include "core/metrics.h"
 #include "core/optim.h"
@@ -101,6 +102,9 @@ class Network {
 
   // 1: a step of `rows` rows runs solo; else the team size of a step in one parallel region.
   int step_threads(i64 rows) const;
+  // The pieces of the batch a step's weight gradients sum (GradPieces in dense.h): whatever the
+  // thread count, so that solo and team steps give the same bits.
+  i64 grad_pieces(i64 rows) const;
   // Forward, backward, clipping and update on one batch; `loss` receives its mean loss + penalty
   // before the update. Returns false when the loss or a gradient is not finite: then no weight
   // changes, so the network keeps the last finite weights. A network of Dense layers runs the
@@ -119,6 +123,11 @@ class Network {
   // sigmoid + BCE fused, the stable form and the cheap gradient p - y.
   bool loss_absorbs_output_activation() const;
   void reserve(i64 rows);
+  // Dense layers only, and a step's work in the range where a team pays (step_threads).
+  bool team_sized(i64 rows) const;
+  // Room in grad_partials_ for `count` pieces (outside any parallel region), and a layer's view.
+  void reserve_grad_pieces(i64 count);
+  GradPieces<T> layer_pieces(const Layer& layer, i64 count, bool formed);
   i64 inference_chunk() const;
   u64 layer_key(size_t l) const;
   // Layers (from l) that inference runs as one folded Dense: 1 (no fold), 2 or 3.
@@ -166,6 +175,7 @@ class Network {
   std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
   std::vector<T> delta_, delta_next_;    // backward's ping-pong, rows x widest layer output
   std::vector<T> deltas_;                // a team step's dZ of every layer, rows x out each
+  std::vector<T> grad_partials_;         // (pieces - 1) x num_params(): gradient pieces 1, 2, ...
   std::vector<double> row_losses_;       // per row of the batch: its loss, summed in row order
   std::vector<double> grad_norms_;       // per layer with trainable weights
   std::vector<Reduction> reductions_;

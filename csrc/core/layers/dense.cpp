@@ -31,12 +31,45 @@ void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out,
 }
 
 template <class T>
+void dense_param_grad_piece(T* partial, const T* dZ, const T* X, i64 rows, i64 in, i64 out,
+                            bool with_bias, i64 piece, i64 count, i64 k0, i64 k1, T* workspace) {
+  const i64 r0 = piece * rows / count, r1 = (piece + 1) * rows / count;
+  // Rows k0.. of X^T are X's columns k0..: A read with swapped strides.
+  gemm(k1 - k0, out, r1 - r0, X + r0 * in + k0, 1, in, dZ + r0 * out, out, 1, partial + k0 * out,
+       out, false, {}, workspace);
+  if (with_bias && k0 == 0 && k1 > 0)
+    column_sums(partial + in * out, dZ + r0 * out, r1 - r0, out, 0, out);
+}
+
+// sums[i] (piece 0's) += partials[i] + ... of the other `count - 1` pieces, in order, for i in
+// [begin, end).
+template <class T>
+void add_pieces(T* sums, const T* partials, i64 stride, i64 count, i64 begin, i64 end) {
+  for (i64 i = begin; i < end; ++i) {
+    T sum = sums[i];
+    for (i64 p = 1; p < count; ++p) sum += partials[(p - 1) * stride + i];
+    sums[i] = sum;
+  }
+}
+
+template <class T>
 void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
-                       i64 rows, i64 in, i64 out, double l1, double l2) {
-  // dW = X^T dZ: A = X^T read with swapped strides.
-  ex.gemm(in, out, rows, X, 1, in, dZ, out, 1, dW, out);
+                       i64 rows, i64 in, i64 out, double l1, double l2, GradPieces<T> pieces) {
+  const Share w = ex.share(in * out, kLine<T>), c = ex.share(out, kLine<T>);
+  if (pieces.count == 1) {
+    // dW = X^T dZ: A = X^T read with swapped strides.
+    ex.gemm(in, out, rows, X, 1, in, dZ, out, 1, dW, out);
+    if (db) column_sums(db, dZ, rows, out, c.begin, c.end);
+  } else {
+    if (!pieces.formed)
+      for (i64 p = 0; p < pieces.count; ++p)
+        dense_param_grad_piece(pieces.of(dW, p), dZ, X, rows, in, out, db != nullptr, p,
+                               pieces.count, 0, in);
+    add_pieces(dW, pieces.partials, pieces.stride, pieces.count, w.begin, w.end);
+    if (db)
+      add_pieces(db, pieces.partials + in * out, pieces.stride, pieces.count, c.begin, c.end);
+  }
   const T t_l1 = T(l1), two_l2 = T(2.0 * l2);
-  const Share w = ex.share(in * out, kLine<T>);
   if (l1 != 0.0) {
     for (i64 i = w.begin; i < w.end; ++i)
       dW[i] += t_l1 * T((W[i] > T(0)) - (W[i] < T(0))) + two_l2 * W[i];
@@ -45,10 +78,6 @@ void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X,
     // +-0 here (the same value, up to the sign of a zero), in a loop the compiler vectorises.
 #pragma omp simd
     for (i64 i = w.begin; i < w.end; ++i) dW[i] += two_l2 * W[i];
-  }
-  if (db) {
-    const Share c = ex.share(out, kLine<T>);
-    column_sums(db, dZ, rows, out, c.begin, c.end);
   }
 }
 
@@ -61,10 +90,15 @@ template void dense_delta<double>(double*, const double*, i64, i64, Activation);
 template void dense_input_grad<float>(float*, const float*, const float*, i64, i64, i64, float*);
 template void dense_input_grad<double>(double*, const double*, const double*, i64, i64, i64,
                                        double*);
+template void dense_param_grad_piece<float>(float*, const float*, const float*, i64, i64, i64,
+                                            bool, i64, i64, i64, i64, float*);
+template void dense_param_grad_piece<double>(double*, const double*, const double*, i64, i64,
+                                             i64, bool, i64, i64, i64, i64, double*);
 template void dense_param_grads<float>(const Exec<float>&, float*, float*, const float*,
-                                       const float*, const float*, i64, i64, i64, double, double);
+                                       const float*, const float*, i64, i64, i64, double, double,
+                                       GradPieces<float>);
 template void dense_param_grads<double>(const Exec<double>&, double*, double*, const double*,
                                         const double*, const double*, i64, i64, i64, double,
-                                        double);
+                                        double, GradPieces<double>);
 
 }  // namespace fastmlp

@@ -26,10 +26,33 @@ template <class T>
 void dense_input_grad(T* dX, const T* dZ, const T* W, i64 rows, i64 in, i64 out,
                       T* workspace = nullptr);
 
+// Parameter gradients summed in pieces of the batch (Network::grad_pieces): piece p of `count`
+// is rows [p rows / count, (p + 1) rows / count), its X_p^T dZ_p and column sums of dZ_p a
+// partial of its own (laid out as W then b: piece 0's in dW and db themselves), and dW and db the
+// partials' sums in piece order: the same bits whoever forms each piece.
+template <class T>
+struct GradPieces {
+  i64 count = 1;          // 1: one product and one column sum over all rows
+  T* partials = nullptr;  // piece p > 0's partial at partials + (p - 1) * stride
+  i64 stride = 0;
+  bool formed = false;    // a team has formed the partials already; else this call forms them
+  // Where piece p goes, for a layer whose dW (and db after it) starts at dW.
+  T* of(T* dW, i64 p) const { return p == 0 ? dW : partials + (p - 1) * stride; }
+};
+
+// Rows [k0, k1) of piece p's partial dW (rows of W: the layer's inputs), and its db with_bias by
+// the caller whose non-empty rows start at 0, on the calling thread (the workspace as
+// dense_forward's).
+template <class T>
+void dense_param_grad_piece(T* partial, const T* dZ, const T* X, i64 rows, i64 in, i64 out,
+                            bool with_bias, i64 piece, i64 count, i64 k0, i64 k1,
+                            T* workspace = nullptr);
+
 // dW = X^T dZ + penalty gradient, db = column sums of dZ (db may be null). Gradients are
 // overwritten, not accumulated. In a team, complete after the team's next barrier.
 template <class T>
 void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
-                       i64 rows, i64 in, i64 out, double l1, double l2);
+                       i64 rows, i64 in, i64 out, double l1, double l2,
+                       GradPieces<T> pieces = {});
 
 }  // namespace fastmlp
