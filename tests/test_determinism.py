@@ -1,9 +1,16 @@
 """Same seed -> bitwise identical training, independent of the thread count and of whether the
 machine's matrix products run on AVX2 or AVX-512."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from _isa import cpu_has_avx512f, forced_isa, run_python_with_isa
+
+REPO = Path(__file__).resolve().parent.parent
 
 fm = pytest.importorskip("fastmlp")
 
@@ -173,6 +180,64 @@ def test_gradient_pieces_on_more_threads_than_pieces(data, restore_threads, vari
     assert probe._net._grad_pieces(250) == 2
     assert_same_training(train_variant(X, y, variant, 1, dtype, 250),
                          train_variant(X, y, variant, 3, dtype, 250))
+
+
+@pytest.mark.parametrize("threads", [3, 4])
+def test_gradient_pieces_shared_by_threads_fit_their_workspace(restore_threads, threads):
+    # 264 inputs in float64: half of them (132 rows of W, what one of two threads on a piece
+    # forms) pack as one block of A, where all 264 pack in blocks of MC rows, so a piece's share
+    # needs more workspace than the whole piece. Too little overran the next thread's.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(1024, 264))
+    y = rng.integers(0, 10, 1024)
+
+    def train_on(n):
+        fm.set_num_threads(n)
+        model = fm.Sequential([fm.layers.Dense(64, activation="relu"),
+                               fm.layers.Dense(10, activation="softmax")], input_dim=264,
+                              seed=5, dtype="float64")
+        model.compile(optimizer=fm.optimizers.SGD(lr=0.05), loss="sparse_categorical_crossentropy")
+        history = model.fit(X, y, epochs=2, batch_size=512, verbose=0)
+        assert model._net._grad_pieces(512) == 2 and model._net._step_threads(512) == n
+        return model.get_weights(), history.history
+
+    assert_same_training(train_on(1), train_on(threads))
+
+
+def test_gradient_pieces_on_a_team_of_one(tmp_path):
+    # OMP_THREAD_LIMIT=1 gives a step that asks for 2 threads a team of one: it must form both
+    # pieces itself, and train as a solo step does.
+    code = ("import sys, numpy as np, fastmlp as fm; sys.path.insert(0, 'tests'); "
+            "import test_determinism as t; fm.set_num_threads(int(sys.argv[1])); "
+            "w, _ = t.train_pieces_model(); np.savez(sys.argv[2], *w)")
+    results = []
+    for threads, limit in ((1, None), (2, "1")):
+        env = dict(os.environ, SKBUILD_EDITABLE_VERBOSE="0")
+        env.pop("OMP_THREAD_LIMIT", None)
+        if limit:
+            env["OMP_THREAD_LIMIT"] = limit
+        path = tmp_path / f"w{threads}.npz"
+        proc = subprocess.run([sys.executable, "-c", code, str(threads), str(path)], env=env,
+                              capture_output=True, text=True, cwd=REPO, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        with np.load(path) as f:
+            results.append([f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))])
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
+
+
+def train_pieces_model():
+    """A 64-100-10 float64 network trained in batches of 200 rows (two gradient pieces)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 64))
+    y = rng.integers(0, 10, 600)
+    model = fm.Sequential([fm.layers.Dense(100, activation="relu"),
+                           fm.layers.Dense(10, activation="softmax")], input_dim=64, seed=1,
+                          dtype="float64")
+    model.compile(optimizer=fm.optimizers.SGD(lr=0.1), loss="sparse_categorical_crossentropy")
+    history = model.fit(X, y, epochs=3, batch_size=200, verbose=0, shuffle=False)
+    assert model._net._grad_pieces(200) == 2
+    return model.get_weights(), history.history
 
 
 def test_gradient_pieces_of_a_one_input_layer_on_three_threads(restore_threads):

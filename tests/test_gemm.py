@@ -111,10 +111,11 @@ def test_accumulate(shape, dtype):
     check(*shape, dtype, accumulate=True, act="tanh", trans_b=True)
 
 
-# A product whose N one kernel call covers (N <= 16 / 32 floats with AVX-512, 8 / 16 with AVX2)
-# reads A in place, by its columns (A^T, a weight gradient) or by its rows; a wider one packs it.
-# Each column's sums do not depend on N, so the narrow product must give the wide one's first N
-# columns bitwise: M past whole tiles and past MC (two row blocks), K past KC (two K blocks).
+# A product whose N one kernel call covers (N <= 16 doubles / 32 floats with AVX-512, 8 / 16
+# with AVX2) reads A in place, by its columns (A^T, a weight gradient) or by its rows; a wider one
+# packs it. Each column's sums do not depend on N, so the narrow product must give the wide one's
+# first N columns bitwise: M past whole tiles and past MC (two row blocks), K past KC (two K
+# blocks).
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans", TRANSPOSES)
 @pytest.mark.parametrize("M", [1, 5, 6, 7, 12, 13, 23, 150])

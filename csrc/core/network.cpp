@@ -359,7 +359,8 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
   // Each thread carries its own rows through every layer, the loss and the deltas alone (its
   // products are gemm() calls on its rows, each packing the weights itself): no barrier, where
   // splitting every product's tiles across the team took two barriers per product. Only the
-  // weight gradients sum over all rows: the team forms them afterwards, tile by tile.
+  // weight gradients sum over all rows: the team forms them afterwards, tile by tile, or from
+  // pieces of the batch (grad_pieces).
   const Share own = ex.share(rows);
   const i64 r0 = own.begin, n = own.end - own.begin;
   const bool absorbed = loss_absorbs_output_activation();
@@ -408,19 +409,23 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
   }
   const i64 pieces = grad_pieces(rows);
   if (pieces > 1) {
-    // Thread t forms piece t % pieces (the threads on one piece split its rows of W). With as
-    // many threads as pieces a piece is the thread's own rows, which no other thread wrote.
+    // With as many threads as pieces, thread t forms piece t: its own rows, which no other thread
+    // wrote. More threads: thread t joins piece t % pieces, whose rows of W its threads split.
+    // Fewer (a region may get fewer threads than asked): thread t forms pieces t, t + nth, ...
     if (nth != pieces) ex.barrier();
-    const i64 piece = ex.team.tid % pieces;
-    const Team on_piece{int(ex.team.tid / pieces), int((nth - piece + pieces - 1) / pieces)};
-    for (size_t l = 0; l <= top; ++l) {
-      const Layer& layer = layers_[l];
-      const Share k = share_of(layer.in, on_piece);
-      const GradPieces<T> g = layer_pieces(layer, pieces, true);
-      dense_param_grad_piece(g.of(grads_.data() + layer.param_offset, piece), dZ_of(l),
-                             l == 0 ? X : buffers_[l - 1].data(), rows, layer.in, layer.out,
-                             layer.spec.use_bias, piece, pieces, k.begin, k.end, ex.own);
-    }
+    const i64 first = ex.team.tid % pieces, stride = std::min(nth, pieces);
+    const Team on_piece = nth < pieces ? Team{}
+                                       : Team{int(ex.team.tid / pieces),
+                                              int((nth - first + pieces - 1) / pieces)};
+    for (i64 piece = first; piece < pieces; piece += stride)
+      for (size_t l = 0; l <= top; ++l) {
+        const Layer& layer = layers_[l];
+        const Share k = share_of(layer.in, on_piece);
+        const GradPieces<T> g = layer_pieces(layer, pieces, true);
+        dense_param_grad_piece(g.of(grads_.data() + layer.param_offset, piece), dZ_of(l),
+                               l == 0 ? X : buffers_[l - 1].data(), rows, layer.in, layer.out,
+                               layer.spec.use_bias, piece, pieces, k.begin, k.end, ex.own);
+      }
   }
   ex.barrier();  // every row's deltas (and every piece) are written
   for (size_t l = 0; l <= top; ++l) {
@@ -596,9 +601,14 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
         for (const i64 share : {rows / nth, ceil_div(rows, nth)})
           own_size = std::max({own_size, gemm_workspace_size<T>(share, layer.out, layer.in),
                                gemm_workspace_size<T>(share, layer.in, layer.out)});
-        if (pieces > 1)  // a piece's weight gradient (or fewer of its rows of W)
-          for (const i64 piece_rows : {rows / pieces, ceil_div(rows, pieces)})
-            own_size = std::max(own_size, gemm_workspace_size<T>(layer.in, layer.out, piece_rows));
+        // A piece's weight gradient, or the share of its rows of W one of `group` threads on
+        // the piece forms: every size that occurs, since a product's packing need is not
+        // monotonic in its rows (one row block up to column_split_rows, blocks of MC above).
+        if (pieces > 1)
+          for (i64 group = 1; group <= ceil_div(nth, pieces); ++group)
+            for (const i64 m : {layer.in / group, ceil_div(layer.in, group)})
+              for (const i64 piece_rows : {rows / pieces, ceil_div(rows, pieces)})
+                own_size = std::max(own_size, gemm_workspace_size<T>(m, layer.out, piece_rows));
       }
     reserve_grad_pieces(pieces);
     team_size = round_up(team_size, kLine<T>);

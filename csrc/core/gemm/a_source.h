@@ -1,9 +1,9 @@
 // Where a register tile reads A(r, k), row r of the tile, for k = 0, 1, ... in turn: row(r) now,
 // next() one k on. Packed: micro-panels of 6 rows with 6 values per k (pack.h), the second one
 // 6 kc values on. In place: A as it lies, by its columns (rsa == 1, whole tiles: the tile's rows
-// are adjacent values for each k) or by its rows (any strides, one stream per row). The tile computes the same
-// sums either way, so its results do not depend on the source. For the ISA kernel files; internal
-// linkage on purpose (see kernels.h).
+// are adjacent values for each k) or by its rows (any strides, one stream per row). The tile
+// computes the same sums either way, so its results do not depend on the source. For the ISA
+// kernel files; internal linkage on purpose (see kernels.h).
 #pragma once
 #include "core/common.h"
 

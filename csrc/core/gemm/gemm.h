@@ -10,8 +10,8 @@
 // on AVX2 and AVX-512 machines; the portable kernels round differently).
 // Outer products (K = 1) and matrix-vector products (N = 1) in the layouts backprop uses, with
 // contiguous C, take a direct loop instead, split by rows of C under the same guarantee. Products
-// narrow enough for one kernel call per row tile (N up to 16 or 32) read A in place, unpacked:
-// same tiles, same results.
+// narrow enough for one kernel call per row tile (N up to 8 doubles or 16 floats with AVX2, twice
+// that with AVX-512) read A in place, unpacked: same tiles, same results.
 #pragma once
 #include "core/activations.h"
 #include "core/common.h"

@@ -54,9 +54,9 @@ void dot_rows(const typename S::T* A, i64 rsa, const typename S::T* b, i64 K,
 }
 
 // Entries [0, NV W) of c = (accumulate ? c : 0) + sum_p A[p csa] b[p rsb] (A advanced to the
-// entries' first column), the sums held in registers over all of K, each product rounded before
-// it is added, p in order: a loop adding each p into c in memory spent its time storing and
-// reloading c (14 % of breast cancer's float64 fit).
+// entries' first column), the sums held in registers over all of K, a multiply and an add per p,
+// in p order. Adding each p into c in memory spent the time storing and reloading c (14 % of
+// breast cancer's float64 fit).
 template <class S, int NV>
 void scaled_column_sums(typename S::T* c, const typename S::T* A, i64 csa,
                         const typename S::T* b, i64 rsb, i64 K, bool accumulate) {

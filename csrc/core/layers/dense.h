@@ -41,15 +41,16 @@ struct GradPieces {
 };
 
 // Rows [k0, k1) of piece p's partial dW (rows of W: the layer's inputs), and its db with_bias by
-// the caller whose non-empty rows start at 0, on the calling thread (the workspace as
-// dense_forward's).
+// the caller whose non-empty rows start at 0. With a workspace on the calling thread alone, as
+// dense_forward's.
 template <class T>
 void dense_param_grad_piece(T* partial, const T* dZ, const T* X, i64 rows, i64 in, i64 out,
                             bool with_bias, i64 piece, i64 count, i64 k0, i64 k1,
                             T* workspace = nullptr);
 
 // dW = X^T dZ + penalty gradient, db = column sums of dZ (db may be null). Gradients are
-// overwritten, not accumulated. In a team, complete after the team's next barrier.
+// overwritten, not accumulated (formed pieces: piece 0 is there already, the others are added to
+// it). In a team, complete after the team's next barrier.
 template <class T>
 void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
                        i64 rows, i64 in, i64 out, double l1, double l2,
