@@ -311,7 +311,7 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
                     top && absorbed ? Activation{Act::Linear} : s.act);
         dense_param_grads(Exec<T>{}, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta,
                           input, p, rows, layer.in, layer.out, s.l1, s.l2,
-                          layer_pieces(layer, pieces, false));
+                          layer_pieces(layer, pieces));
         if (dX) dense_input_grad(dX, delta, p, rows, layer.in, layer.out);
         break;
       }
@@ -421,7 +421,7 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
       for (size_t l = 0; l <= top; ++l) {
         const Layer& layer = layers_[l];
         const Share k = share_of(layer.in, on_piece);
-        const GradPieces<T> g = layer_pieces(layer, pieces, true);
+        const GradPieces<T> g = layer_pieces(layer, pieces);
         dense_param_grad_piece(g.of(grads_.data() + layer.param_offset, piece), dZ_of(l),
                                l == 0 ? X : buffers_[l - 1].data(), rows, layer.in, layer.out,
                                layer.spec.use_bias, piece, pieces, k.begin, k.end, ex.own);
@@ -434,7 +434,7 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
     T* g = grads_.data() + layer.param_offset;
     dense_param_grads(ex, g, s.use_bias ? g + layer.in * layer.out : nullptr, dZ_of(l),
                       l == 0 ? X : buffers_[l - 1].data(), params_.data() + layer.param_offset,
-                      rows, layer.in, layer.out, s.l1, s.l2, layer_pieces(layer, pieces, true));
+                      rows, layer.in, layer.out, s.l1, s.l2, layer_pieces(layer, pieces));
   }
   return loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
 }
@@ -512,9 +512,9 @@ void Network<T>::reserve_grad_pieces(i64 count) {
 }
 
 template <class T>
-GradPieces<T> Network<T>::layer_pieces(const Layer& layer, i64 count, bool formed) {
+GradPieces<T> Network<T>::layer_pieces(const Layer& layer, i64 count) {
   if (count == 1) return {};
-  return {count, grad_partials_.data() + layer.param_offset, num_params(), formed};
+  return {count, grad_partials_.data() + layer.param_offset, num_params()};
 }
 
 template <class T>

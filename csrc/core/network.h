@@ -127,7 +127,7 @@ class Network {
   bool team_sized(i64 rows) const;
   // Room in grad_partials_ for `count` pieces (outside any parallel region), and a layer's view.
   void reserve_grad_pieces(i64 count);
-  GradPieces<T> layer_pieces(const Layer& layer, i64 count, bool formed);
+  GradPieces<T> layer_pieces(const Layer& layer, i64 count);
   i64 inference_chunk() const;
   u64 layer_key(size_t l) const;
   // Layers (from l) that inference runs as one folded Dense: 1 (no fold), 2 or 3.

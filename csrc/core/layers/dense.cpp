@@ -61,7 +61,7 @@ void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X,
     ex.gemm(in, out, rows, X, 1, in, dZ, out, 1, dW, out);
     if (db) column_sums(db, dZ, rows, out, c.begin, c.end);
   } else {
-    if (!pieces.formed)
+    if (ex.solo())
       for (i64 p = 0; p < pieces.count; ++p)
         dense_param_grad_piece(pieces.of(dW, p), dZ, X, rows, in, out, db != nullptr, p,
                                pieces.count, 0, in);

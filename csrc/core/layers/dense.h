@@ -35,7 +35,6 @@ struct GradPieces {
   i64 count = 1;          // 1: one product and one column sum over all rows
   T* partials = nullptr;  // piece p > 0's partial at partials + (p - 1) * stride
   i64 stride = 0;
-  bool formed = false;    // a team has formed the partials already; else this call forms them
   // Where piece p goes, for a layer whose dW (and db after it) starts at dW.
   T* of(T* dW, i64 p) const { return p == 0 ? dW : partials + (p - 1) * stride; }
 };
@@ -49,8 +48,9 @@ void dense_param_grad_piece(T* partial, const T* dZ, const T* X, i64 rows, i64 i
                             T* workspace = nullptr);
 
 // dW = X^T dZ + penalty gradient, db = column sums of dZ (db may be null). Gradients are
-// overwritten, not accumulated (formed pieces: piece 0 is there already, the others are added to
-// it). In a team, complete after the team's next barrier.
+// overwritten, not accumulated. With pieces, a solo call forms them; a team has formed them before
+// its barrier (piece 0 in dW and db, the others are added to it). In a team, complete after the
+// team's next barrier.
 template <class T>
 void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
                        i64 rows, i64 in, i64 out, double l1, double l2,
