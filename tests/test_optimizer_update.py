@@ -1,6 +1,7 @@
 """The fused update over long parameter vectors: every element follows torch.optim's formula in
-torch's operation order, bit for bit, whatever the vector width (the AVX2 and portable loops,
-the tail after the last full vector) and however many threads share the range. The sum of
+torch's operation order (Adam's eps_hat form: Keras' and scikit-learn's), bit for bit, whatever
+the vector width (the AVX2 and portable loops, the tail after the last full vector) and however
+many threads share the range. The sum of
 squares compiled beside it (gradient norms, the L2 penalty) keeps its documented order, bit for
 bit, on both instruction sets."""
 import math
@@ -44,10 +45,12 @@ def reference_step(opt, t, p, g, s0, s1):
             s1[:] = flush(opt.momentum * s1 + g / (np.sqrt(s0) + eps))
             return p - lr * s1
         return p - lr * g / (np.sqrt(s0) + eps)
-    step_size = lr / (1.0 - opt.beta1 ** t)
     bc2_sqrt = np.sqrt(1.0 - opt.beta2 ** t)
     s0[:] = flush(s0 + (1.0 - opt.beta1) * (g - s0))
     s1[:] = flush(opt.beta2 * s1 + (1.0 - opt.beta2) * g * g)
+    if opt.eps_hat:
+        return p - lr * bc2_sqrt / (1.0 - opt.beta1 ** t) * s0 / (np.sqrt(s1) + eps)
+    step_size = lr / (1.0 - opt.beta1 ** t)
     return p - step_size * (s0 / (np.sqrt(s1) / bc2_sqrt + eps))
 
 
@@ -55,7 +58,8 @@ OPTIMIZERS = [
     O.SGD(lr=0.05), O.SGD(lr=0.05, momentum=0.9, weight_decay=0.01),
     O.SGD(lr=0.05, momentum=0.9, nesterov=True), O.Adagrad(lr=0.3, weight_decay=0.01),
     O.RMSprop(lr=0.02), O.RMSprop(lr=0.01, momentum=0.5), O.Adam(lr=0.1, weight_decay=0.05),
-    O.AdamW(lr=0.1, weight_decay=0.1),
+    O.AdamW(lr=0.1, weight_decay=0.1), O.Adam(lr=0.1, eps=0.5, weight_decay=0.05, eps_hat=True),
+    O.AdamW(lr=0.1, eps=0.5, eps_hat=True),
 ]
 
 
@@ -67,10 +71,14 @@ def core_path(opt, p, grads):
     return p
 
 
-@pytest.fixture(scope="module")
-def problem():
+def problem_arrays():
     rng = np.random.default_rng(5)
     return rng.normal(size=N), [rng.normal(size=N) for _ in range(STEPS)]
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return problem_arrays()
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -84,6 +92,25 @@ def test_update_equals_the_formula_bit_for_bit(problem, opt, threads, restore_th
         p = reference_step(opt, t, p, g, s0, s1)
     mismatched = np.flatnonzero(ours != p)
     assert mismatched.size == 0, f"{mismatched.size} elements differ, first at {mismatched[:5]}"
+
+
+def test_adam_eps_hat_is_scikit_learns_adam():
+    # An independent reference: scikit-learn's own optimizer, on the same parameters and
+    # gradients. Its first moment is beta1 m + (1 - beta1) g where ours is torch's lerp: equal
+    # up to rounding.
+    optimizers = pytest.importorskip("sklearn.neural_network._stochastic_optimizers")
+    p0, grads = problem_arrays()
+    opt = O.Adam(lr=0.1, beta1=0.8, beta2=0.99, eps=0.5, eps_hat=True)
+    ours = core_path(opt, p0.copy(), grads)
+    theirs = [p0.copy()]
+    ref = optimizers.AdamOptimizer(theirs, learning_rate_init=0.1, beta_1=0.8, beta_2=0.99,
+                                   epsilon=0.5)
+    for g in grads:
+        ref.update_params(theirs, [g])
+    np.testing.assert_allclose(ours, theirs[0], rtol=1e-14, atol=1e-15)
+    # PyTorch's placement of the same eps is another update.
+    assert np.abs(core_path(O.Adam(lr=0.1, beta1=0.8, beta2=0.99, eps=0.5), p0.copy(), grads)
+                  - ours).max() > 1e-3
 
 
 @pytest.mark.parametrize("opt", [o for o in OPTIMIZERS if o._core_args()["name"] != "sgd"

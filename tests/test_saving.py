@@ -23,12 +23,14 @@ def trained(dtype="float32", optimizer=None):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("optimizer", [fm.optimizers.Adam(lr=1e-2), fm.optimizers.SGD(lr=0.05, momentum=0.9, nesterov=True),
-                                       fm.optimizers.RMSprop(lr=1e-3, momentum=0.5), fm.optimizers.AdamW(lr=1e-2)])
+                                       fm.optimizers.RMSprop(lr=1e-3, momentum=0.5), fm.optimizers.AdamW(lr=1e-2),
+                                       fm.optimizers.Adam(lr=1e-2, eps=1e-3, eps_hat=True)])
 def test_save_load_predicts_bitwise_and_continues_identically(tmp_path, dtype, optimizer):
     m, X, y = trained(dtype, optimizer)
     path = tmp_path / "m.fmlp"
     m.save(path)
     loaded = fm.load_model(path)
+    assert repr(loaded.optimizer) == repr(m.optimizer)
     np.testing.assert_array_equal(loaded.predict(X), m.predict(X))
     assert loaded.evaluate(X, y) == m.evaluate(X, y)
     m.fit(X, y, epochs=2, batch_size=16, verbose=0)

@@ -56,7 +56,7 @@ struct Diverged : std::runtime_error {
 
 OptimizerConfig optimizer_config(const std::string& name, double lr, double momentum, bool nesterov,
                                  double weight_decay, double beta1, double beta2, double rho,
-                                 double eps) {
+                                 double eps, bool eps_hat) {
   OptimizerConfig c;
   c.kind = enum_from_name<OptKind>(kOptimizerNames, name, "optimizer");
   c.lr = lr;
@@ -67,6 +67,7 @@ OptimizerConfig optimizer_config(const std::string& name, double lr, double mome
   c.beta2 = beta2;
   c.rho = rho;
   c.eps = eps;
+  c.eps_hat = eps_hat;
   return c;
 }
 
@@ -133,9 +134,10 @@ class PyNetwork {
   }
 
   void set_optimizer(const std::string& name, double lr, double momentum, bool nesterov,
-                     double weight_decay, double beta1, double beta2, double rho, double eps) {
-    const OptimizerConfig c =
-        optimizer_config(name, lr, momentum, nesterov, weight_decay, beta1, beta2, rho, eps);
+                     double weight_decay, double beta1, double beta2, double rho, double eps,
+                     bool eps_hat) {
+    const OptimizerConfig c = optimizer_config(name, lr, momentum, nesterov, weight_decay, beta1,
+                                               beta2, rho, eps, eps_hat);
     std::lock_guard<std::mutex> lock(mutex_);
     net_.set_optimizer(c);
   }
@@ -391,7 +393,7 @@ void bind_network(py::module_& m, const char* name) {
       .def("set_loss", &N::set_loss, py::arg("name"), py::arg("from_logits"))
       .def("set_optimizer", &N::set_optimizer, py::arg("name"), py::arg("lr"), py::arg("momentum"),
            py::arg("nesterov"), py::arg("weight_decay"), py::arg("beta1"), py::arg("beta2"),
-           py::arg("rho"), py::arg("eps"))
+           py::arg("rho"), py::arg("eps"), py::arg("eps_hat"))
       .def("set_clip", &N::set_clip, py::arg("norm"), py::arg("value"))
       .def("set_metrics", &N::set_metrics, py::arg("metrics"), py::arg("targets"),
            py::arg("threshold"))
@@ -434,9 +436,9 @@ void bind_optimizer_step(py::module_& m) {
   using Vec = py::array_t<double, py::array::c_style>;
   m.def("optimizer_step", [](Vec params, Vec grads, Vec state, i64 t, const std::string& name,
                              double lr, double momentum, bool nesterov, double weight_decay,
-                             double beta1, double beta2, double rho, double eps) {
-    const OptimizerConfig c =
-        optimizer_config(name, lr, momentum, nesterov, weight_decay, beta1, beta2, rho, eps);
+                             double beta1, double beta2, double rho, double eps, bool eps_hat) {
+    const OptimizerConfig c = optimizer_config(name, lr, momentum, nesterov, weight_decay, beta1,
+                                               beta2, rho, eps, eps_hat);
     const i64 n = i64(params.size());
     const i64 n_state = optimizer_state_slots(c) * n;
     if (params.ndim() != 1 || grads.ndim() != 1 || state.ndim() != 1)
@@ -452,7 +454,8 @@ void bind_optimizer_step(py::module_& m) {
     optimizer_step<double>(c, t, params.mutable_data(), grads.data(), state.mutable_data(), n);
   }, py::arg("params").noconvert(), py::arg("grads"), py::arg("state").noconvert(), py::arg("t"),
      py::arg("name"), py::arg("lr"), py::arg("momentum"), py::arg("nesterov"),
-     py::arg("weight_decay"), py::arg("beta1"), py::arg("beta2"), py::arg("rho"), py::arg("eps"));
+     py::arg("weight_decay"), py::arg("beta1"), py::arg("beta2"), py::arg("rho"), py::arg("eps"),
+     py::arg("eps_hat"));
 }
 
 }  // namespace

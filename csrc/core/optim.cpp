@@ -28,7 +28,7 @@ Rule rule_of(const OptimizerConfig& cfg) {
       return cfg.momentum != 0.0 ? Rule::RMSpropMomentum : Rule::RMSprop;
     case OptKind::Adam:
     case OptKind::AdamW:
-      return Rule::Adam;
+      return cfg.eps_hat ? Rule::AdamEpsHat : Rule::Adam;
   }
   return Rule::SGD;
 }
@@ -49,8 +49,10 @@ Update<T> update_for(const OptimizerConfig& cfg, i64 t) {
   u.one_minus_b1 = T(1.0 - cfg.beta1);
   u.beta2 = T(cfg.beta2);
   u.one_minus_b2 = T(1.0 - cfg.beta2);
-  u.step_size = T(cfg.lr / (1.0 - std::pow(cfg.beta1, double(t))));
-  u.bc2_sqrt = T(std::sqrt(1.0 - std::pow(cfg.beta2, double(t))));
+  const double bc1 = 1.0 - std::pow(cfg.beta1, double(t));
+  const double bc2_sqrt = std::sqrt(1.0 - std::pow(cfg.beta2, double(t)));
+  u.bc2_sqrt = T(bc2_sqrt);
+  u.step_size = T(cfg.eps_hat ? cfg.lr * bc2_sqrt / bc1 : cfg.lr / bc1);
   return u;
 }
 

@@ -8,6 +8,8 @@
 //            momentum ? (b = mu b + g / a; p -= lr b) : p -= lr g / a
 //   Adam     g += wd p; m = lerp(m, g, 1 - b1); v = b2 v + (1 - b2) g^2;
 //            p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+//            with eps_hat (Kingma and Ba's epsilon hat, as Keras and scikit-learn):
+//            p -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
 //   AdamW    p *= 1 - lr wd; then Adam with wd = 0
 #pragma once
 #include <array>
@@ -30,6 +32,7 @@ struct OptimizerConfig {
   bool nesterov = false;
   double weight_decay = 0.0;
   double beta1 = 0.9, beta2 = 0.999;  // Adam, AdamW
+  bool eps_hat = false;               // Adam, AdamW: eps added before the bias correction
   double rho = 0.99;                  // RMSprop's smoothing constant (torch's alpha)
   double eps = 1e-8;
 };

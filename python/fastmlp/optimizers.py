@@ -37,7 +37,8 @@ class Optimizer:
 
     def _core_args(self):
         return dict(name=self.name, lr=self.lr, momentum=0.0, nesterov=False,
-                    weight_decay=self.weight_decay, beta1=0.9, beta2=0.999, rho=0.99, eps=1e-8)
+                    weight_decay=self.weight_decay, beta1=0.9, beta2=0.999, rho=0.99, eps=1e-8,
+                    eps_hat=False)
 
     def __repr__(self):
         args = {k: v for k, v in vars(self).items() if not k.startswith("_")}
@@ -111,29 +112,42 @@ class Adam(Optimizer):
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g^2
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    With eps_hat=True, eps is Kingma and Ba's epsilon hat, added to sqrt(v) before the bias
+    correction, as in Keras and scikit-learn (one division per parameter instead of two: faster
+    where the update is a noticeable part of a step)::
+
+        p = p - lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps)
+
+    The first is the second with eps * sqrt(1 - beta2^t) in place of eps: the same but for eps's
+    weight in the first steps.
     """
     name = "adam"
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+                 eps_hat=False):
         super().__init__(lr, weight_decay)
         self.beta1 = check_float(beta1, "beta1", 0.0, 1.0)
         self.beta2 = check_float(beta2, "beta2", 0.0, 1.0)
         self.eps = _check_eps(eps)
+        self.eps_hat = bool(eps_hat)
 
     def _core_args(self):
-        return {**super()._core_args(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {**super()._core_args(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
+                "eps_hat": self.eps_hat}
 
 
 class AdamW(Adam):
     """AdamW (torch.optim.AdamW): Adam with decoupled weight decay::
 
         p = p * (1 - lr * weight_decay)
-        then the Adam update above with weight_decay = 0
+        then the Adam update above with weight_decay = 0 (either form of eps)
     """
     name = "adamw"
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
-        super().__init__(lr, beta1, beta2, eps, weight_decay)
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01,
+                 eps_hat=False):
+        super().__init__(lr, beta1, beta2, eps, weight_decay, eps_hat)
 
 
 _BY_NAME = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}

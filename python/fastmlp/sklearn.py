@@ -7,15 +7,14 @@ How scikit-learn's training maps onto fastmlp (k = number of output units, B = b
 - scikit-learn's output gradient is (p - y) / B for every loss, while fastmlp's losses are
   means over elements: binary cross-entropy over B * k, MSE over B * k with a factor 2. So
   scikit-learn's gradient is c times fastmlp's, c = k (binary / multi-label), 1 (multiclass),
-  k / 2 (regression). SGD runs with lr * c; Adam, invariant to the gradient's scale but for
-  epsilon, with epsilon / c. alpha becomes fastmlp's L2(alpha / (2 * B * c)) on every kernel,
+  k / 2 (regression). SGD runs with lr * c; Adam (with scikit-learn's placement of epsilon,
+  eps_hat), invariant to the gradient's scale but for epsilon, with epsilon / c. alpha becomes fastmlp's L2(alpha / (2 * B * c)) on every kernel,
   which gives scikit-learn's penalty gradient alpha * W / B (biases are not penalised in either).
 - Exact: initialisation scheme, losses and reported loss_ (but see below), the update of every
-  full batch for SGD with constant lr (with or without (Nesterov) momentum), invscaling's lr
-  schedule, adaptive's division by 5, early stopping and the convergence rule.
+  full batch for SGD with constant lr (with or without (Nesterov) momentum) and for Adam,
+  invscaling's lr schedule, adaptive's division by 5, early stopping and the convergence rule.
 - Approximate: the last, smaller batch of an epoch gets the penalty of a full one (scikit-learn
-  divides alpha by that batch's size); Adam's epsilon sits inside PyTorch's bias correction
-  (an effective epsilon * sqrt(1 - beta_2^t)); SGD momentum under a changing lr keeps PyTorch's
+  divides alpha by that batch's size); SGD momentum under a changing lr keeps PyTorch's
   form (the velocity is not rescaled); sample weights are normalised to mean 1 over the training
   set (scikit-learn normalises by each batch's weight sum); for multi-output regression loss_
   counts the penalty at the epoch's final weights; the random draws differ from scikit-learn's,
@@ -261,7 +260,7 @@ class _BaseMLP(BaseEstimator):
             return optimizers.SGD(lr=self.learning_rate_init * c, momentum=self.momentum,
                                   nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
         return optimizers.Adam(lr=self.learning_rate_init, beta1=self.beta_1, beta2=self.beta_2,
-                               eps=self.epsilon / c)
+                               eps=self.epsilon / c, eps_hat=True)
 
     @property
     def _grad_scale(self):

@@ -7,7 +7,9 @@
 
 namespace fastmlp::optim_detail {
 
-enum class Rule : int { SGD, SGDMomentum, SGDNesterov, Adagrad, RMSprop, RMSpropMomentum, Adam };
+enum class Rule : int {
+  SGD, SGDMomentum, SGDNesterov, Adagrad, RMSprop, RMSpropMomentum, Adam, AdamEpsHat
+};
 
 // One step's update with every per-step scalar already computed (bias corrections included), so
 // the element loop does only the arithmetic of the formulas in core/optim.h.
