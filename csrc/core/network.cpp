@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -96,11 +95,19 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     in = layer.out;
   }
   if (!open_blocks.empty()) throw std::invalid_argument("residual begin without an end");
+  // Chunks of whole cache lines; a team's shares of them differ by at most one.
+  chunk_ = std::max<i64>(128, round_up(ceil_div(params, kChunks), 128));
+  std::vector<std::vector<size_t>> in_chunk(size_t(ceil_div(params, chunk_)));
   const auto add_reduction = [&](typename Reduction::Kind what, size_t l, i64 size) {
     const size_t first = pieces_.size();
-    for (i64 begin = 0; begin < size; begin += kReductionPiece)
-      pieces_.push_back({reductions_.size(), begin, std::min(size, begin + kReductionPiece)});
-    reduced_values_ += size;
+    const i64 base = layers_[l].param_offset;
+    for (i64 begin = 0; begin < size;) {
+      const i64 chunk = (base + begin) / chunk_;
+      const i64 end = std::min(size, (chunk + 1) * chunk_ - base);
+      in_chunk[size_t(chunk)].push_back(pieces_.size());
+      pieces_.push_back({reductions_.size(), begin, end});
+      begin = end;
+    }
     reductions_.push_back({what, l, first, pieces_.size()});
   };
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -111,11 +118,11 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     if (layer.spec.l2 != 0.0) add_reduction(Reduction::KernelSquares, l, layer.in * layer.out);
   }
   piece_sums_.resize(pieces_.size());
-  by_size_.resize(pieces_.size());
-  std::iota(by_size_.begin(), by_size_.end(), size_t(0));
-  std::stable_sort(by_size_.begin(), by_size_.end(), [&](size_t a, size_t b) {
-    return pieces_[a].end - pieces_[a].begin > pieces_[b].end - pieces_[b].begin;
-  });
+  chunk_pieces_first_.push_back(0);
+  for (const auto& pieces : in_chunk) {
+    chunk_pieces_.insert(chunk_pieces_.end(), pieces.begin(), pieces.end());
+    chunk_pieces_first_.push_back(chunk_pieces_.size());
+  }
   params_.assign(size_t(params), T(0));
   grads_.assign(size_t(params), T(0));
   state_.assign(size_t(state), T(0));
@@ -278,6 +285,16 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
 
 template <class T>
 double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
+  const double data_loss = backward_unfinished(X, y, rows);
+  const i64 n = num_params();
+  for_shares(num_chunks(), threads_for<T>(4 * n), 1, [&](i64 c0, i64 c1) {
+    finish_chunks(c0, c1, grad_pieces(rows));
+  });
+  return data_loss;
+}
+
+template <class T>
+double Network<T>::backward_unfinished(const T* X, Targets<T> y, i64 rows) {
   const bool absorbed = loss_absorbs_output_activation();
   // Gradients of layer outputs only: the input's is never computed. Sized here, where they are
   // used: a team step keeps every layer's dZ instead (deltas_).
@@ -310,8 +327,7 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
         dense_delta(delta, outputs_[li], rows, layer.out,
                     top && absorbed ? Activation{Act::Linear} : s.act);
         dense_param_grads(Exec<T>{}, g, s.use_bias ? g + layer.in * layer.out : nullptr, delta,
-                          input, p, rows, layer.in, layer.out, s.l1, s.l2,
-                          layer_pieces(layer, pieces));
+                          input, rows, layer.in, layer.out, layer_pieces(layer, pieces));
         if (dX) dense_input_grad(dX, delta, p, rows, layer.in, layer.out);
         break;
       }
@@ -354,8 +370,7 @@ double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
 }
 
 template <class T>
-double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y,
-                                            i64 rows) {
+void Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows) {
   // Each thread carries its own rows through every layer, the loss and the deltas alone (its
   // products are gemm() calls on its rows, each packing the weights itself): no barrier, where
   // splitting every product's tiles across the team took two barriers per product. Only the
@@ -408,7 +423,15 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
                        layer.in, layer.out, ex.own);
   }
   const i64 pieces = grad_pieces(rows);
-  if (pieces > 1) {
+  if (pieces == 1) {
+    ex.barrier();  // every row's deltas are written
+    for (size_t l = 0; l <= top; ++l) {
+      const Layer& layer = layers_[l];
+      T* g = grads_.data() + layer.param_offset;
+      dense_param_grads(ex, g, layer.spec.use_bias ? g + layer.in * layer.out : nullptr, dZ_of(l),
+                        l == 0 ? X : buffers_[l - 1].data(), rows, layer.in, layer.out);
+    }
+  } else {
     // With as many threads as pieces, thread t forms piece t: its own rows, which no other thread
     // wrote. More threads: thread t joins piece t % pieces, whose rows of W its threads split.
     // Fewer (a region may get fewer threads than asked): thread t forms pieces t, t + nth, ...
@@ -427,16 +450,35 @@ double Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targe
                                layer.spec.use_bias, piece, pieces, k.begin, k.end, ex.own);
       }
   }
-  ex.barrier();  // every row's deltas (and every piece) are written
-  for (size_t l = 0; l <= top; ++l) {
-    const Layer& layer = layers_[l];
-    const LayerSpec& s = layer.spec;
-    T* g = grads_.data() + layer.param_offset;
-    dense_param_grads(ex, g, s.use_bias ? g + layer.in * layer.out : nullptr, dZ_of(l),
-                      l == 0 ? X : buffers_[l - 1].data(), params_.data() + layer.param_offset,
-                      rows, layer.in, layer.out, s.l1, s.l2, layer_pieces(layer, pieces));
+}
+
+template <class T>
+void Network<T>::finish_chunks(i64 c0, i64 c1, i64 grad_pieces) {
+  const i64 n = num_params();
+  for (i64 c = c0; c < c1; ++c) {
+    const i64 begin = c * chunk_, end = std::min(n, begin + chunk_);
+    for (const Layer& layer : layers_) {
+      const LayerSpec& s = layer.spec;
+      if (s.kind != LayerKind::Dense) continue;  // others' gradients are complete
+      // The layer's values [b, e) in the chunk: kernel values (penalised) or bias values.
+      const auto finish = [&](i64 b, i64 e, bool kernel) {
+        if (b >= e) return;
+        const T* partials = grad_pieces > 1 ? grad_partials_.data() + b : nullptr;
+        dense_finish_grads(grads_.data() + b, partials, n, grad_pieces,
+                           kernel ? params_.data() + b : nullptr, e - b, s.l1, s.l2);
+      };
+      const i64 bias = layer.param_offset + layer.in * layer.out;
+      finish(std::max(begin, layer.param_offset), std::min(end, bias), true);
+      finish(std::max(begin, bias), std::min(end, layer.param_offset + layer.param_count), false);
+    }
+    for (size_t i = chunk_pieces_first_[size_t(c)]; i < chunk_pieces_first_[size_t(c) + 1]; ++i)
+      piece_sums_[chunk_pieces_[i]] = reduce(pieces_[chunk_pieces_[i]]);
   }
-  return loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
+}
+
+template <class T>
+Share Network<T>::own_chunks(const Exec<T>& ex) const {
+  return ex.share(num_chunks());
 }
 
 template <class T>
@@ -519,26 +561,21 @@ GradPieces<T> Network<T>::layer_pieces(const Layer& layer, i64 count) {
 
 template <class T>
 bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss) {
+  // Solo, backward finishes the gradients and sums their reductions' pieces (in a region of its
+  // own when the network is large); a team finishes its share of the chunks, the same share it
+  // then clips and updates, and each thread adds up every reduction from the pieces in order.
+  const Share chunks = own_chunks(ex);
   double data_loss;
   if (ex.solo()) {
     forward(X, rows, true, true);
     data_loss = backward(X, y, rows);
   } else {
-    data_loss = forward_backward_by_rows(ex, X, y, rows);
+    forward_backward_by_rows(ex, X, y, rows);
+    ex.barrier();  // every row's loss and every gradient (or piece of one) is written
+    data_loss = loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
+    finish_chunks(chunks.begin, chunks.end, grad_pieces(rows));
+    ex.barrier();  // every piece sum is written
   }
-  ex.barrier();  // every gradient is written
-  // Pieces dealt round the team, the largest first (a solo step, a network too large for a team,
-  // shares them in a region of its own); each thread then adds up every reduction from them in
-  // order (sum_of).
-  if (ex.solo()) {
-    for_shares(i64(pieces_.size()), threads_for<T>(2 * reduced_values_), 1, [&](i64 b, i64 e) {
-      for (i64 i = b; i < e; ++i) piece_sums_[size_t(i)] = reduce(pieces_[size_t(i)]);
-    });
-  } else {
-    for (size_t i = size_t(ex.team.tid); i < pieces_.size(); i += size_t(ex.team.nth))
-      piece_sums_[by_size_[i]] = reduce(pieces_[by_size_[i]]);
-  }
-  ex.barrier();
   const auto reduced = [&](size_t k) {
     return sum_of(k, [&](size_t i) { return piece_sums_[i]; });
   };
@@ -556,7 +593,8 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
   if (!std::isfinite(total_sq)) return false;
   const i64 n = num_params();
   T* g = grads_.data();
-  const Share part = ex.share(n, kLine<T>);  // elementwise from here: each its own part
+  // Elementwise from here: each its own chunks (whole cache lines).
+  const Share part{chunks.begin * chunk_, std::min(n, chunks.end * chunk_)};
   if (clip_.norm > 0.0) {
     // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never up.
     const double coef = clip_.norm / (std::sqrt(total_sq) + 1e-6);
@@ -574,6 +612,36 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
 }
 
 template <class T>
+typename Network<T>::TeamWorkspace Network<T>::team_workspace(i64 rows, int threads) {
+  // The same batch size step after step: sized once (some forty products' plans).
+  if (rows == team_workspace_.rows && threads == team_workspace_.threads) return team_workspace_;
+  // The team's products (the weight gradients, and hidden layers' forward products where the
+  // row shares cut register tiles), then each thread's part for the products of its own rows:
+  // sized for any team the region may get (fewer threads, larger shares), so that no thread
+  // allocates inside the region.
+  const i64 pieces = grad_pieces(rows);
+  i64 team_size = 0, own_size = 0;
+  for (int nth = 1; nth <= threads; ++nth)
+    for (const Layer& layer : layers_) {
+      team_size = std::max({team_size, gemm_team_workspace_size<T>(layer.in, layer.out, rows, nth),
+                            gemm_team_workspace_size<T>(rows, layer.out, layer.in, nth)});
+      for (const i64 share : {rows / nth, ceil_div(rows, nth)})
+        own_size = std::max({own_size, gemm_workspace_size<T>(share, layer.out, layer.in),
+                             gemm_workspace_size<T>(share, layer.in, layer.out)});
+      // A piece's weight gradient, or the share of its rows of W one of `group` threads on
+      // the piece forms: every size that occurs, since a product's packing need is not
+      // monotonic in its rows (one row block up to column_split_rows, blocks of MC above).
+      if (pieces > 1)
+        for (i64 group = 1; group <= ceil_div(nth, pieces); ++group)
+          for (const i64 m : {layer.in / group, ceil_div(layer.in, group)})
+            for (const i64 piece_rows : {rows / pieces, ceil_div(rows, pieces)})
+              own_size = std::max(own_size, gemm_workspace_size<T>(m, layer.out, piece_rows));
+    }
+  team_workspace_ = {rows, threads, round_up(team_size, kLine<T>), round_up(own_size, kLine<T>)};
+  return team_workspace_;
+}
+
+template <class T>
 bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
                             const i64* rows_of_x, T* x_batch) {
   // Moving statistics are the exception: a batch that diverges may still have moved them, so
@@ -587,32 +655,9 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
     if (rows_of_x) gather_rows(x_batch, X, rows_of_x, rows, input_dim());
     ok = step(Exec<T>{}, batch, y, rows, loss);
   } else {
-    // The team's products (the weight gradients, and hidden layers' forward products where the
-    // row shares cut register tiles), then each thread's part for the products of its own rows:
-    // sized for any team the region may get (fewer threads, larger shares), so that no thread
-    // allocates inside the region.
-    const i64 pieces = grad_pieces(rows);
-    i64 team_size = 0, own_size = 0;
-    for (int nth = 1; nth <= threads; ++nth)
-      for (const Layer& layer : layers_) {
-        team_size = std::max({team_size,
-                              gemm_team_workspace_size<T>(layer.in, layer.out, rows, nth),
-                              gemm_team_workspace_size<T>(rows, layer.out, layer.in, nth)});
-        for (const i64 share : {rows / nth, ceil_div(rows, nth)})
-          own_size = std::max({own_size, gemm_workspace_size<T>(share, layer.out, layer.in),
-                               gemm_workspace_size<T>(share, layer.in, layer.out)});
-        // A piece's weight gradient, or the share of its rows of W one of `group` threads on
-        // the piece forms: every size that occurs, since a product's packing need is not
-        // monotonic in its rows (one row block up to column_split_rows, blocks of MC above).
-        if (pieces > 1)
-          for (i64 group = 1; group <= ceil_div(nth, pieces); ++group)
-            for (const i64 m : {layer.in / group, ceil_div(layer.in, group)})
-              for (const i64 piece_rows : {rows / pieces, ceil_div(rows, pieces)})
-                own_size = std::max(own_size, gemm_workspace_size<T>(m, layer.out, piece_rows));
-      }
-    reserve_grad_pieces(pieces);
-    team_size = round_up(team_size, kLine<T>);
-    own_size = round_up(own_size, kLine<T>);
+    reserve_grad_pieces(grad_pieces(rows));
+    const TeamWorkspace sizes = team_workspace(rows, threads);
+    const i64 team_size = sizes.team, own_size = sizes.own;
     T* workspace = gemm_team_workspace<T>(team_size + threads * own_size);
     // Grows with the largest batch a team has trained: in steady state it does not allocate.
     const Layer& top = layers_.back();

@@ -134,9 +134,10 @@ class Network {
   size_t foldable(size_t l) const;
   void forward_folded(size_t l, size_t count, const T* input, i64 rows);
   // A training step's sums: each parametrised layer's squared gradient norm, and the sums over
-  // Dense kernels that their penalties weigh, in layer order. Each is cut into pieces of at most
-  // kReductionPiece values, summed separately and then added in order, so that a team shares a
-  // large layer's sum evenly and every thread count gets the same bits.
+  // Dense kernels that their penalties weigh, in layer order. The parameter arena is cut into
+  // chunks of chunk_ values (at most kChunks of them), and each sum into pieces, one per chunk
+  // it covers, summed separately and then added in order: every thread count gets the same bits,
+  // and a thread that finishes a chunk's gradients sums its pieces while they are in its cache.
   struct Reduction {
     enum Kind { GradSquares, KernelAbs, KernelSquares } what;
     size_t layer;
@@ -146,8 +147,17 @@ class Network {
     size_t reduction;
     i64 begin, end;  // values [begin, end) of the reduction's array
   };
-  static constexpr i64 kReductionPiece = i64(1) << 14;
+  static constexpr i64 kChunks = 256;
   double reduce(const Piece& piece) const;
+  i64 num_chunks() const { return i64(chunk_pieces_first_.size()) - 1; }
+  // Chunks [c0, c1) of a step whose gradients were formed in `grad_pieces` pieces: their
+  // gradients completed (pieces added, penalties' gradients) and their reduction pieces summed
+  // into piece_sums_.
+  void finish_chunks(i64 c0, i64 c1, i64 grad_pieces);
+  // The chunks a step's caller finishes, clips and updates: all (solo) or its share of the team.
+  Share own_chunks(const Exec<T>& ex) const;
+  // backward() without finish_chunks: a team step finishes the gradients by chunks of its own.
+  double backward_unfinished(const T* X, Targets<T> y, i64 rows);
   // Reduction k: piece_value(i) of each of its pieces i, added in order (one order for every
   // thread count).
   template <class PieceValue>
@@ -158,9 +168,18 @@ class Network {
   // Forward, backward, reductions, clipping and update, solo or as a member of the team; true
   // when the loss and gradients are finite and the weights were updated.
   bool step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, double& loss);
-  // A team's forward and backward (Dense layers only): as forward() then backward(), with every
-  // value bitwise the same. Returns the summed data loss.
-  double forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows);
+  // Room a team step of `rows` rows on up to `threads` threads packs into: the team's products,
+  // and each thread's own (values of T, whole cache lines).
+  struct TeamWorkspace {
+    i64 rows = -1;
+    int threads = 0;
+    i64 team = 0, own = 0;
+  };
+  TeamWorkspace team_workspace(i64 rows, int threads);
+  // A team's forward and backward (Dense layers only): as forward() then backward_unfinished(),
+  // with every value bitwise the same; each row's loss in row_losses_. Complete after the team's
+  // next barrier.
+  void forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows);
 
   std::vector<Layer> layers_;
   u64 seed_;
@@ -181,8 +200,10 @@ class Network {
   std::vector<Reduction> reductions_;
   std::vector<Piece> pieces_;
   std::vector<double> piece_sums_;       // the last step's sum of each piece
-  i64 reduced_values_ = 0;               // over all pieces
-  std::vector<size_t> by_size_;          // pieces, largest first: how a team deals them out
+  i64 chunk_ = 0;                        // values per chunk of the parameter arena
+  std::vector<size_t> chunk_pieces_;     // the pieces of chunk c: [first[c], first[c + 1])
+  std::vector<size_t> chunk_pieces_first_;
+  TeamWorkspace team_workspace_;         // the last one sized
   i64 capacity_ = 0;
   LossConfig loss_;
   OptimizerConfig opt_;

@@ -41,43 +41,39 @@ void dense_param_grad_piece(T* partial, const T* dZ, const T* X, i64 rows, i64 i
     column_sums(partial + in * out, dZ + r0 * out, r1 - r0, out, 0, out);
 }
 
-// sums[i] (piece 0's) += partials[i] + ... of the other `count - 1` pieces, in order, for i in
-// [begin, end).
 template <class T>
-void add_pieces(T* sums, const T* partials, i64 stride, i64 count, i64 begin, i64 end) {
-  for (i64 i = begin; i < end; ++i) {
-    T sum = sums[i];
-    for (i64 p = 1; p < count; ++p) sum += partials[(p - 1) * stride + i];
-    sums[i] = sum;
+void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, i64 rows,
+                       i64 in, i64 out, GradPieces<T> pieces) {
+  if (pieces.count > 1) {
+    for (i64 p = 0; p < pieces.count; ++p)
+      dense_param_grad_piece(pieces.of(dW, p), dZ, X, rows, in, out, db != nullptr, p,
+                             pieces.count, 0, in);
+    return;
   }
+  // dW = X^T dZ: A = X^T read with swapped strides.
+  ex.gemm(in, out, rows, X, 1, in, dZ, out, 1, dW, out);
+  const Share c = ex.share(out, kLine<T>);
+  if (db) column_sums(db, dZ, rows, out, c.begin, c.end);
 }
 
 template <class T>
-void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
-                       i64 rows, i64 in, i64 out, double l1, double l2, GradPieces<T> pieces) {
-  const Share w = ex.share(in * out, kLine<T>), c = ex.share(out, kLine<T>);
-  if (pieces.count == 1) {
-    // dW = X^T dZ: A = X^T read with swapped strides.
-    ex.gemm(in, out, rows, X, 1, in, dZ, out, 1, dW, out);
-    if (db) column_sums(db, dZ, rows, out, c.begin, c.end);
-  } else {
-    if (ex.solo())
-      for (i64 p = 0; p < pieces.count; ++p)
-        dense_param_grad_piece(pieces.of(dW, p), dZ, X, rows, in, out, db != nullptr, p,
-                               pieces.count, 0, in);
-    add_pieces(dW, pieces.partials, pieces.stride, pieces.count, w.begin, w.end);
-    if (db)
-      add_pieces(db, pieces.partials + in * out, pieces.stride, pieces.count, c.begin, c.end);
+void dense_finish_grads(T* g, const T* partials, i64 stride, i64 count, const T* W, i64 n,
+                        double l1, double l2) {
+  // Piece by piece over the range: each element still adds its pieces in order.
+  for (i64 p = 1; p < count; ++p) {
+    const T* partial = partials + (p - 1) * stride;
+#pragma omp simd
+    for (i64 i = 0; i < n; ++i) g[i] += partial[i];
   }
+  if (!W) return;
   const T t_l1 = T(l1), two_l2 = T(2.0 * l2);
   if (l1 != 0.0) {
-    for (i64 i = w.begin; i < w.end; ++i)
-      dW[i] += t_l1 * T((W[i] > T(0)) - (W[i] < T(0))) + two_l2 * W[i];
+    for (i64 i = 0; i < n; ++i) g[i] += t_l1 * T((W[i] > T(0)) - (W[i] < T(0))) + two_l2 * W[i];
   } else if (l2 != 0.0) {
     // L2 alone (scikit-learn's alpha), the common case: the sum without its sign term, which is
     // +-0 here (the same value, up to the sign of a zero), in a loop the compiler vectorises.
 #pragma omp simd
-    for (i64 i = w.begin; i < w.end; ++i) dW[i] += two_l2 * W[i];
+    for (i64 i = 0; i < n; ++i) g[i] += two_l2 * W[i];
   }
 }
 
@@ -95,10 +91,12 @@ template void dense_param_grad_piece<float>(float*, const float*, const float*, 
 template void dense_param_grad_piece<double>(double*, const double*, const double*, i64, i64,
                                              i64, bool, i64, i64, i64, i64, double*);
 template void dense_param_grads<float>(const Exec<float>&, float*, float*, const float*,
-                                       const float*, const float*, i64, i64, i64, double, double,
-                                       GradPieces<float>);
+                                       const float*, i64, i64, i64, GradPieces<float>);
 template void dense_param_grads<double>(const Exec<double>&, double*, double*, const double*,
-                                        const double*, const double*, i64, i64, i64, double,
-                                        double, GradPieces<double>);
+                                        const double*, i64, i64, i64, GradPieces<double>);
+template void dense_finish_grads<float>(float*, const float*, i64, i64, const float*, i64, double,
+                                        double);
+template void dense_finish_grads<double>(double*, const double*, i64, i64, const double*, i64,
+                                         double, double);
 
 }  // namespace fastmlp

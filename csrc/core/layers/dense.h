@@ -47,13 +47,18 @@ void dense_param_grad_piece(T* partial, const T* dZ, const T* X, i64 rows, i64 i
                             bool with_bias, i64 piece, i64 count, i64 k0, i64 k1,
                             T* workspace = nullptr);
 
-// dW = X^T dZ + penalty gradient, db = column sums of dZ (db may be null). Gradients are
-// overwritten, not accumulated. With pieces, a solo call forms them; a team has formed them before
-// its barrier (piece 0 in dW and db, the others are added to it). In a team, complete after the
-// team's next barrier.
+// dW = X^T dZ, db = column sums of dZ (db may be null), overwritten, not accumulated; or, with
+// pieces (solo only: a team forms them with dense_param_grad_piece), each piece's partial.
+// dense_finish_grads completes them. In a team, written after the team's next barrier.
 template <class T>
-void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, const T* W,
-                       i64 rows, i64 in, i64 out, double l1, double l2,
-                       GradPieces<T> pieces = {});
+void dense_param_grads(const Exec<T>& ex, T* dW, T* db, const T* dZ, const T* X, i64 rows,
+                       i64 in, i64 out, GradPieces<T> pieces = {});
+
+// n gradients of one layer (all kernel or all bias values): g[i] (piece 0's partial) plus the
+// other count - 1 pieces' partials[(p - 1) * stride + i] in piece order, then, for a kernel (W
+// non-null: its values at the same places), the penalty's gradient l1 sign(W) + 2 l2 W.
+template <class T>
+void dense_finish_grads(T* g, const T* partials, i64 stride, i64 count, const T* W, i64 n,
+                        double l1, double l2);
 
 }  // namespace fastmlp
