@@ -81,6 +81,27 @@ def test_training_metrics_are_those_of_each_batch_before_its_update():
     assert h.history["accuracy"] == [pytest.approx(expected, abs=1e-12)]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_training_outputs_are_the_models_softmax(threads, restore_threads):
+    # A training step's softmax outputs come from its loss (core/losses.h): large enough for a
+    # team step on two threads, with lr=0, the epoch's running cross-entropy metric of those
+    # outputs is the one evaluate computes from predict's.
+    fm.set_num_threads(threads)
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(400, 64))
+    y = rng.integers(0, 10, size=400)
+    m = fm.Sequential([fm.layers.Dense(100, activation="relu"), fm.layers.Dense(10, activation="softmax")],
+                      input_dim=64, seed=0)
+    m.compile(optimizer=fm.optimizers.SGD(lr=0.0), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy", fm.metrics.TopKAccuracy(3)])
+    h = m.fit(X, y, epochs=1, batch_size=200, shuffle=False, verbose=0)
+    assert m._net._step_threads(200) == threads
+    p = m.predict(X)
+    assert h.history["accuracy"] == [pytest.approx(np.mean(p.argmax(1) == y), abs=1e-12)]
+    top3 = np.argsort(-p, axis=1)[:, :3]
+    assert h.history["top_k_accuracy"] == [pytest.approx(np.mean((top3 == y[:, None]).any(1)), abs=1e-12)]
+
+
 def test_gradient_norms_per_layer_match_compute_gradients():
     X, y = data()
     m = model(optimizer=fm.optimizers.SGD(lr=0.0))
@@ -92,8 +113,9 @@ def test_gradient_norms_per_layer_match_compute_gradients():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_gradient_norms_of_large_layers_on_one_and_two_threads(dtype, restore_threads):
-    # 300 x 150 weights: the norm is summed in pieces of 2^14 values (core/network.h), which a
-    # team shares out; every thread count must give the same bits, and NumPy's value.
+    # 300 x 150 weights: the norm is summed in pieces, one per chunk of the parameters
+    # (core/network.h), which a team shares out; every thread count must give the same bits, and
+    # NumPy's value.
     rng = np.random.default_rng(3)
     X = rng.normal(size=(512, 300)).astype(dtype)
     y = rng.integers(0, 4, size=512)

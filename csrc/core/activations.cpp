@@ -11,6 +11,7 @@ namespace {
 // Elementwise work is cheap: a region pays off only from roughly this many elements per thread.
 constexpr i64 kElementwiseCost = 8;
 // Row-wise softmax of a block of rows, max-subtracted; a row of all -inf gives NaN, as in PyTorch.
+// The fused softmax cross-entropy repeats these operations (loss_rows' probs).
 template <class T>
 void softmax_rows(T* z, i64 rows, i64 cols) {
   exp_minus_row_max(z, z, rows, cols);

@@ -28,7 +28,7 @@ void logsumexp_parts(const T* z, i64 cols, T& m, T& s) {
 
 template <class T>
 void categorical_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 rows, i64 cols,
-                             T* grad, double* row_loss) {
+                             T* grad, double* row_loss, T* probs) {
   const T inv_rows = T(1) / T(rows);
   if (grad)  // the gradient starts as exp(z - max)
     exp_minus_row_max(grad + begin * cols, Z + begin * cols, end - begin, cols);
@@ -45,6 +45,10 @@ void categorical_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 r
       logsumexp_parts(z, cols, m, s);
     }
     const T lse = m + std::log(s);
+    if (g && probs) {  // softmax_rows' operations on the same exponentials and sum
+      const T inv = T(1) / s;
+      for (i64 j = 0; j < cols; ++j) probs[r * cols + j] = g[j] * inv;
+    }
     if (t.labels) {
       const i64 c = t.labels[r];
       row_loss[r] = double(w * (lse - z[c]));
@@ -132,12 +136,13 @@ void elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 be
 
 template <class T>
 void loss_rows(LossKind kind, bool on_logits, const T* input, Targets<T> target, i64 begin,
-               i64 end, i64 rows, i64 cols, T* grad, double* row_loss) {
+               i64 end, i64 rows, i64 cols, T* grad, double* row_loss, T* probs) {
   switch (kind) {
     case LossKind::CategoricalCE:
     case LossKind::SparseCategoricalCE:
       if (on_logits)
-        return categorical_from_logits(input, target, begin, end, rows, cols, grad, row_loss);
+        return categorical_from_logits(input, target, begin, end, rows, cols, grad, row_loss,
+                                       probs);
       return categorical_from_probs(input, target, begin, end, rows, cols, grad, row_loss);
     default:
       return elementwise(kind, on_logits, input, target, begin, end, rows, cols, grad, row_loss);
@@ -152,8 +157,8 @@ double loss_sum(LossKind kind, const double* row_loss, i64 rows, i64 cols) {
 }
 
 template void loss_rows<float>(LossKind, bool, const float*, Targets<float>, i64, i64, i64, i64,
-                               float*, double*);
+                               float*, double*, float*);
 template void loss_rows<double>(LossKind, bool, const double*, Targets<double>, i64, i64, i64,
-                                i64, double*, double*);
+                                i64, double*, double*, double*);
 
 }  // namespace fastmlp

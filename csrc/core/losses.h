@@ -40,11 +40,13 @@ struct Targets {
   T weight(i64 row) const { return weights ? weights[row] : T(1); }
 };
 
-// Rows [begin, end) of a batch of `rows` (input, target, grad and row_loss all address the whole
-// batch): row_loss[r] and grad's row r for each of them.
+// Rows [begin, end) of a batch of `rows` (input, target, grad, row_loss and probs all address the
+// whole batch): row_loss[r] and grad's row r for each of them. With probs (the categorical losses
+// on logits, with grad), also their softmax, bitwise activation_forward's, from the exponentials
+// the gradient needs: a training step's output layer need not compute them itself.
 template <class T>
 void loss_rows(LossKind kind, bool on_logits, const T* input, Targets<T> target, i64 begin,
-               i64 end, i64 rows, i64 cols, T* grad, double* row_loss);
+               i64 end, i64 rows, i64 cols, T* grad, double* row_loss, T* probs = nullptr);
 
 // The batch's loss summed over rows: row_loss[0, rows) added in order, divided by cols for the
 // elementwise losses.

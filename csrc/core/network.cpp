@@ -155,6 +155,11 @@ bool Network<T>::loss_absorbs_output_activation() const {
 }
 
 template <class T>
+bool Network<T>::loss_writes_output() const {
+  return loss_absorbs_output_activation() && layers_.back().spec.act.kind == Act::Softmax;
+}
+
+template <class T>
 void Network<T>::reserve(i64 rows) {
   if (rows <= capacity_) return;
   for (size_t l = 0; l < layers_.size(); ++l) {
@@ -213,9 +218,11 @@ void Network<T>::forward_folded(size_t l, size_t count, const T* input, i64 rows
 }
 
 template <class T>
-const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state) {
+const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_state,
+                            bool loss_follows) {
   reserve(rows);
   const bool keep_logits = loss_absorbs_output_activation();
+  const bool loss_activates = loss_follows && loss_writes_output();
   const T* input = X;
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& layer = layers_[l];
@@ -235,7 +242,8 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
           }
         }
         const bool last = l + 1 == layers_.size();
-        dense_forward(out, last && keep_logits ? logits_.data() : nullptr, input, p,
+        dense_forward(last && loss_activates ? nullptr : out,
+                      last && keep_logits ? logits_.data() : nullptr, input, p,
                       s.use_bias ? p + layer.in * layer.out : nullptr, rows, layer.in, layer.out,
                       s.act);
         break;
@@ -309,7 +317,8 @@ double Network<T>::backward_unfinished(const T* X, Targets<T> y, i64 rows) {
   T* delta = delta_.data();
   T* spare = delta_next_.data();
   loss_rows(loss_.kind, absorbed || loss_.from_logits, absorbed ? logits_.data() : outputs_.back(),
-            y, 0, rows, rows, output_dim(), delta, row_losses_.data());
+            y, 0, rows, rows, output_dim(), delta, row_losses_.data(),
+            loss_writes_output() ? buffers_.back().data() : nullptr);
   // Walk down to the lowest layer with weights; below it no gradient is needed.
   for (i64 l = i64(layers_.size()) - 1; l >= first_param_layer_ && l >= 0; --l) {
     const size_t li = size_t(l);
@@ -403,7 +412,8 @@ void Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets
       input_whole = true;
     } else {
       T* Z = l == top && absorbed ? logits_.data() + r0 * layer.out : nullptr;
-      dense_forward(Y + r0 * layer.out, Z, input + r0 * layer.in, p, b, n, layer.in, layer.out,
+      dense_forward(l == top && loss_writes_output() ? nullptr : Y + r0 * layer.out, Z,
+                    input + r0 * layer.in, p, b, n, layer.in, layer.out,
                     layer.spec.act, ex.own);
       input_whole = false;  // each thread wrote its own rows
     }
@@ -412,7 +422,8 @@ void Network<T>::forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets
   }
   loss_rows(loss_.kind, absorbed || loss_.from_logits,
             absorbed ? logits_.data() : buffers_[top].data(), y, own.begin, own.end, rows,
-            output_dim(), dZ_of(top), row_losses_.data());
+            output_dim(), dZ_of(top), row_losses_.data(),
+            loss_writes_output() ? buffers_[top].data() : nullptr);
   for (size_t l = top + 1; l-- > 0;) {
     const Layer& layer = layers_[l];
     T* dZ = dZ_of(l) + r0 * layer.out;
@@ -567,7 +578,7 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
   const Share chunks = own_chunks(ex);
   double data_loss;
   if (ex.solo()) {
-    forward(X, rows, true, true);
+    forward(X, rows, true, true, true);
     data_loss = backward(X, y, rows);
   } else {
     forward_backward_by_rows(ex, X, y, rows);

@@ -88,8 +88,10 @@ class Network {
   // Forward pass of `rows` rows of X; returns the (rows x output_dim) output. Training mode
   // applies the stochastic layers (keyed by the step count) and batch statistics; update_state
   // also moves BatchNorm's moving statistics (a training step does, a training-mode call does
-  // not). Inference folds Dense -> BatchNorm (-> Activation) into one Dense pass.
-  const T* forward(const T* X, i64 rows, bool training, bool update_state = false);
+  // not). Inference folds Dense -> BatchNorm (-> Activation) into one Dense pass. With
+  // loss_follows, a softmax output is left to backward's loss (loss_writes_output).
+  const T* forward(const T* X, i64 rows, bool training, bool update_state = false,
+                   bool loss_follows = false);
   // After forward(X, rows, true): the summed data loss of the rows, with every gradient of the
   // batch mean loss plus the kernel penalties written to grads().
   double backward(const T* X, Targets<T> y, i64 rows);
@@ -122,6 +124,9 @@ class Network {
   // The loss reads logits and the gradient it returns is dL/dZ of the last layer: softmax + CE and
   // sigmoid + BCE fused, the stable form and the cheap gradient p - y.
   bool loss_absorbs_output_activation() const;
+  // Among those, softmax + cross-entropy: the loss writes the softmax outputs from the
+  // exponentials its gradient needs, and a training step's forward pass leaves them to it.
+  bool loss_writes_output() const;
   void reserve(i64 rows);
   // Dense layers only, and a step's work in the range where a team pays (step_threads).
   bool team_sized(i64 rows) const;

@@ -13,7 +13,7 @@ void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64
   const bool fused = !Z && act.kind != Act::Softmax;
   gemm(rows, out, in, X, in, 1, W, out, 1, Z ? Z : Y, out, false,
        GemmEpilogue<T>{b, fused ? act : Activation{}}, workspace);
-  if (fused) return;
+  if (fused || !Y) return;
   if (Z) std::copy(Z, Z + rows * out, Y);
   activation_forward(Y, rows, out, act);
 }

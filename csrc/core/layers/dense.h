@@ -10,8 +10,9 @@
 
 namespace fastmlp {
 
-// Z, when non-null, receives the pre-activation too (the fused losses read logits). A workspace
-// makes the product gemm()'s on the calling thread (gemm.h).
+// Z, when non-null, receives the pre-activation too (the fused losses read logits); then Y may be
+// null, for a caller that activates Z itself. A workspace makes the product gemm()'s on the
+// calling thread (gemm.h).
 template <class T>
 void dense_forward(T* Y, T* Z, const T* X, const T* W, const T* b, i64 rows, i64 in, i64 out,
                    Activation act, T* workspace = nullptr);
