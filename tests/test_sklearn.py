@@ -153,6 +153,47 @@ def test_predict_proba_binary_multiclass_and_log():
     assert multi.score(X_DIG, Y_DIG) > 0.95
 
 
+@pytest.mark.parametrize("labels", [np.array(["no", "yes"]), np.array([3, 7]), np.array([5]),
+                                    np.array([2.0, 4.0, 9.0]), np.array(["a", "b", "c", "d"])],
+                         ids=["strings", "ints", "one-class", "floats", "four-strings"])
+def test_targets_and_predictions_are_label_binarizers(labels):
+    # scikit-learn's MLPClassifier encodes targets and decodes outputs with LabelBinarizer: the
+    # same encoding, and the same labels from any output (ties at 0.5 and NaN included).
+    from sklearn.preprocessing import LabelBinarizer
+    rng = np.random.default_rng(len(labels))
+    y = labels[rng.integers(0, len(labels), size=60)]
+    clf = MLPClassifier(max_iter=1, random_state=0).fit(XS, y)
+    binarizer = LabelBinarizer().fit(y)
+    np.testing.assert_array_equal(clf.classes_, binarizer.classes_)
+    np.testing.assert_array_equal(clf._encode_targets(y, False, True, None),
+                                  np.searchsorted(clf.classes_, y) if len(labels) > 2
+                                  else binarizer.transform(y))
+    out = rng.uniform(size=(60, clf.n_outputs_))
+    out[:3] = 0.5
+    out[3] = np.nan
+    np.testing.assert_array_equal(clf._predict_from_output(out), binarizer.inverse_transform(out))
+
+
+def test_multilabel_targets_and_predictions_are_label_binarizers():
+    from sklearn.preprocessing import LabelBinarizer
+    y = TARGETS["multilabel"][2]
+    clf = MLPClassifier(max_iter=1, random_state=0).fit(XS, y)
+    binarizer = LabelBinarizer().fit(y)
+    np.testing.assert_array_equal(clf.classes_, binarizer.classes_)
+    np.testing.assert_array_equal(clf._encode_targets(y, False, True, None), binarizer.transform(y))
+    out = np.random.default_rng(1).uniform(size=y.shape)
+    out[0] = 0.5
+    np.testing.assert_array_equal(clf._predict_from_output(out), binarizer.inverse_transform(out))
+
+
+def test_mixed_label_types_are_refused():
+    y = np.array(["a", 1] * 30, dtype=object)
+    with pytest.raises(ValueError, match=r"all numbers or all strings; got \['int', 'str'\]"):
+        MLPClassifier(max_iter=1).fit(XS, y)
+    with pytest.raises(ValueError, match="all numbers or all strings"):
+        MLPClassifier().partial_fit(XS, np.ones(60, int), classes=np.array([1, "b"], dtype=object))
+
+
 def test_multilabel_indicator():
     y = TARGETS["multilabel"][2]
     clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=0).fit(XS, y)

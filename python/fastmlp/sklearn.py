@@ -46,7 +46,6 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -101,6 +100,19 @@ def _threads(n_threads):
         finally:
             if fixed != n_threads:
                 set_num_threads(fixed)
+
+
+def _mixed_labels(labels):
+    """The error for labels that do not compare (strings mixed with numbers, say)."""
+    kinds = sorted({type(v).__name__ for v in np.ravel(labels).tolist()})
+    return ValueError(f"class labels must be all numbers or all strings; got {kinds}")
+
+
+def _sorted_labels(labels):
+    try:
+        return np.unique(labels)
+    except TypeError:
+        raise _mixed_labels(labels) from None
 
 
 class _EpochEnd(callbacks.Callback):
@@ -274,6 +286,8 @@ class _BaseMLP(BaseEstimator):
         c = self._grad_scale
         if self._loss_name != "mse":
             return c * fm_loss
+        if c == 0.5 or self._l2 == 0:  # one output, or no penalty: the weights need not be read
+            return fm_loss / 2
         penalty = sum(self._l2 * float(np.sum(w * w)) for w in self._model.get_weights() if w.ndim == 2)
         return fm_loss / 2 + (c - 0.5) * penalty
 
@@ -461,16 +475,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              "partial_fit(X, y, classes=all_labels)")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        kind = type_of_target(y, raise_unknown=True)
+        try:
+            kind = type_of_target(y, raise_unknown=True)
+        except TypeError:
+            raise _mixed_labels(y) from None
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(f"y must hold class labels (binary, multiclass or a multi-label "
                              f"indicator matrix); got target type {kind!r}")
         if reset:
-            binarizer = LabelBinarizer()
-            binarizer.fit(y if classes is None or kind == "multilabel-indicator" else np.asarray(classes))
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
             self._multilabel = kind == "multilabel-indicator"
+            if self._multilabel:
+                self.classes_ = np.arange(y.shape[1])
+            else:
+                self.classes_ = _sorted_labels(y if classes is None else np.asarray(classes))
             multiclass = len(self.classes_) > 2 and not self._multilabel
             self._loss_name = "sparse_categorical_crossentropy" if multiclass else "binary_crossentropy"
             self._out_activation = "softmax" if multiclass else "sigmoid"
@@ -479,21 +496,34 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         elif not incremental and not self._multilabel and not np.array_equal(np.unique(y), self.classes_):
             raise ValueError("warm_start needs y to have the same classes as the previous fit: "
                              f"{self.classes_.tolist()}; got {np.unique(y).tolist()}")
-        unseen = [] if self._multilabel else np.setdiff1d(np.unique(y), self.classes_)
-        if len(unseen):
-            raise ValueError(f"y has labels {unseen.tolist()} outside classes_ = "
-                             f"{self.classes_.tolist()}")
+        if not self._multilabel and not (reset and classes is None):  # else classes_ are y's own
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unseen):
+                raise ValueError(f"y has labels {unseen.tolist()} outside classes_ = "
+                                 f"{self.classes_.tolist()}")
+        # LabelBinarizer's encoding: class indices (softmax), an indicator matrix (multi-label),
+        # or one column that is 1 for the second of two classes (0 for a single class).
         if self._loss_name == "sparse_categorical_crossentropy":
             return np.searchsorted(self.classes_, y)
-        return self._label_binarizer.transform(y).astype(np.float64)
+        if self._multilabel:
+            return (y.toarray() if sparse.issparse(y) else np.asarray(y)).astype(np.float64)
+        positive = y == self.classes_[1] if len(self.classes_) == 2 else np.zeros(len(y), bool)
+        return positive.astype(np.float64).reshape(-1, 1)
 
     def _decode_targets(self, target):
         if self._loss_name == "sparse_categorical_crossentropy":
             return self.classes_[target]
-        return self._label_binarizer.inverse_transform(target)
+        return self._predict_from_output(target)
 
     def _predict_from_output(self, out):
-        return self._label_binarizer.inverse_transform(out)
+        # LabelBinarizer.inverse_transform's: the most probable class, or thresholds at 0.5.
+        if self._loss_name == "sparse_categorical_crossentropy":
+            return self.classes_.take(out.argmax(axis=1), mode="clip")
+        if self._multilabel:
+            return (out > 0.5).astype(int)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_[0], len(out))
+        return self.classes_[(out[:, 0] > 0.5).astype(int)]
 
     def fit(self, X, y, sample_weight=None):
         """Fit to X (n_samples, n_features) and y (labels, or an indicator matrix for multi-label
