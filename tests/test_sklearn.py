@@ -154,8 +154,10 @@ def test_predict_proba_binary_multiclass_and_log():
 
 
 @pytest.mark.parametrize("labels", [np.array(["no", "yes"]), np.array([3, 7]), np.array([5]),
-                                    np.array([2.0, 4.0, 9.0]), np.array(["a", "b", "c", "d"])],
-                         ids=["strings", "ints", "one-class", "floats", "four-strings"])
+                                    np.array([2.0, 4.0, 9.0]), np.array(["a", "b", "c", "d"]),
+                                    np.array(["no", "yes"], dtype=object)],
+                         ids=["strings", "ints", "one-class", "floats", "four-strings",
+                              "object-strings"])
 def test_targets_and_predictions_are_label_binarizers(labels):
     # scikit-learn's MLPClassifier encodes targets and decodes outputs with LabelBinarizer: the
     # same encoding, and the same labels from any output (ties at 0.5 and NaN included).
@@ -165,6 +167,7 @@ def test_targets_and_predictions_are_label_binarizers(labels):
     clf = MLPClassifier(max_iter=1, random_state=0).fit(XS, y)
     binarizer = LabelBinarizer().fit(y)
     np.testing.assert_array_equal(clf.classes_, binarizer.classes_)
+    assert clf.classes_.dtype == binarizer.classes_.dtype
     np.testing.assert_array_equal(clf._encode_targets(y, False, True, None),
                                   np.searchsorted(clf.classes_, y) if len(labels) > 2
                                   else binarizer.transform(y))
@@ -184,6 +187,13 @@ def test_multilabel_targets_and_predictions_are_label_binarizers():
     out = np.random.default_rng(1).uniform(size=y.shape)
     out[0] = 0.5
     np.testing.assert_array_equal(clf._predict_from_output(out), binarizer.inverse_transform(out))
+
+
+def test_multilabel_width_must_stay():
+    y = TARGETS["multilabel"][2]
+    clf = MLPClassifier(max_iter=1, random_state=0).partial_fit(XS, y, classes=np.arange(3))
+    with pytest.raises(ValueError, match="y has 2 labels; this model was fitted on 3"):
+        clf.partial_fit(XS, y[:, :2])
 
 
 def test_mixed_label_types_are_refused():

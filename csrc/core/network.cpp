@@ -24,9 +24,9 @@ constexpr u64 kLayerStream = 16;
 // 1.06x; above, the products dominate and each splits well on its own: 1024-1024-10 at batch 64
 // (4.0e8) 0.91x, mnist-m-128 (4.1e8) 0.95-0.96x, 784-512-512-10 at batch 128 (5.1e8) 0.94x.
 constexpr i64 kTeamStepWork = i64(1) << 28;
-// From this many a step takes a team at all. A team step meets at a barrier after the deltas and
-// again around the weight gradients, the reductions and the update, which a kernel's own region
-// (kParallelWork, 2^21) does not: on the Intel Xeon host, 2 threads against 1 trained
+// From this many a step takes a team at all. A team step meets at barriers (after the gradients,
+// after their chunks are finished and summed, and around each weight gradient product split by
+// tiles) that a kernel's own region (kParallelWork, 2^21) does not: on the Intel Xeon host, 2 threads against 1 trained
 // diabetes' 10-100-1 float64 step (2.9e6) 0.77x as fast, breast cancer's float32 (3.8e6) 0.86x,
 // 20-64-10 float64 at batch 200 (4.8e6) 1.07x and breast cancer's float64 (7.7e6) 1.04-1.08x.
 constexpr i64 kTeamStepMinWork = i64(1) << 22;
@@ -95,7 +95,8 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     in = layer.out;
   }
   if (!open_blocks.empty()) throw std::invalid_argument("residual begin without an end");
-  // Chunks of whole cache lines; a team's shares of them differ by at most one.
+  // Chunks of 128 values or more (whole cache lines where the arenas are 64-byte aligned); a
+  // team's shares of them differ by at most one.
   chunk_ = std::max<i64>(128, round_up(ceil_div(params, kChunks), 128));
   std::vector<std::vector<size_t>> in_chunk(size_t(ceil_div(params, chunk_)));
   const auto add_reduction = [&](typename Reduction::Kind what, size_t l, i64 size) {

@@ -89,7 +89,8 @@ class Network {
   // applies the stochastic layers (keyed by the step count) and batch statistics; update_state
   // also moves BatchNorm's moving statistics (a training step does, a training-mode call does
   // not). Inference folds Dense -> BatchNorm (-> Activation) into one Dense pass. With
-  // loss_follows, a softmax output is left to backward's loss (loss_writes_output).
+  // loss_follows, a softmax output is left to backward's loss (loss_writes_output): the output
+  // (and last_output()) is written only when backward() returns.
   const T* forward(const T* X, i64 rows, bool training, bool update_state = false,
                    bool loss_follows = false);
   // After forward(X, rows, true): the summed data loss of the rows, with every gradient of the

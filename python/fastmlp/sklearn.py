@@ -8,8 +8,9 @@ How scikit-learn's training maps onto fastmlp (k = number of output units, B = b
   means over elements: binary cross-entropy over B * k, MSE over B * k with a factor 2. So
   scikit-learn's gradient is c times fastmlp's, c = k (binary / multi-label), 1 (multiclass),
   k / 2 (regression). SGD runs with lr * c; Adam (with scikit-learn's placement of epsilon,
-  eps_hat), invariant to the gradient's scale but for epsilon, with epsilon / c. alpha becomes fastmlp's L2(alpha / (2 * B * c)) on every kernel,
-  which gives scikit-learn's penalty gradient alpha * W / B (biases are not penalised in either).
+  eps_hat), invariant to the gradient's scale but for epsilon, with epsilon / c. alpha becomes
+  fastmlp's L2(alpha / (2 * B * c)) on every kernel, which gives scikit-learn's penalty gradient
+  alpha * W / B (biases are not penalised in either).
 - Exact: initialisation scheme, losses and reported loss_ (but see below), the update of every
   full batch for SGD with constant lr (with or without (Nesterov) momentum) and for Adam,
   invscaling's lr schedule, adaptive's division by 5, early stopping and the convergence rule.
@@ -110,9 +111,11 @@ def _mixed_labels(labels):
 
 def _sorted_labels(labels):
     try:
-        return np.unique(labels)
+        classes = np.unique(labels)
     except TypeError:
         raise _mixed_labels(labels) from None
+    # As unique_labels: labels held as Python objects come back as a NumPy string or number array.
+    return np.asarray(classes.tolist()) if classes.dtype == object else classes
 
 
 class _EpochEnd(callbacks.Callback):
@@ -493,6 +496,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             self._out_activation = "softmax" if multiclass else "sigmoid"
         elif self._multilabel != (kind == "multilabel-indicator"):
             raise ValueError(f"y's target type {kind!r} differs from the one this model was fitted on")
+        elif self._multilabel and y.shape[1] != len(self.classes_):
+            raise ValueError(f"y has {y.shape[1]} labels; this model was fitted on "
+                             f"{len(self.classes_)}")
         elif not incremental and not self._multilabel and not np.array_equal(np.unique(y), self.classes_):
             raise ValueError("warm_start needs y to have the same classes as the previous fit: "
                              f"{self.classes_.tolist()}; got {np.unique(y).tolist()}")
