@@ -294,16 +294,6 @@ const T* Network<T>::forward(const T* X, i64 rows, bool training, bool update_st
 
 template <class T>
 double Network<T>::backward(const T* X, Targets<T> y, i64 rows) {
-  const double data_loss = backward_unfinished(X, y, rows);
-  const i64 n = num_params();
-  for_shares(num_chunks(), threads_for<T>(4 * n), 1, [&](i64 c0, i64 c1) {
-    finish_chunks(c0, c1, grad_pieces(rows));
-  });
-  return data_loss;
-}
-
-template <class T>
-double Network<T>::backward_unfinished(const T* X, Targets<T> y, i64 rows) {
   const bool absorbed = loss_absorbs_output_activation();
   // Gradients of layer outputs only: the input's is never computed. Sized here, where they are
   // used: a team step keeps every layer's dZ instead (deltas_).
@@ -376,6 +366,11 @@ double Network<T>::backward_unfinished(const T* X, Targets<T> y, i64 rows) {
     }
     if (dX) std::swap(delta, spare);
   }
+  // The pieces added, the penalties' gradients and the reductions' pieces, all chunks (a team
+  // step finishes its own share of them instead).
+  for_shares(num_chunks(), threads_for<T>(4 * num_params()), 1, [&](i64 c0, i64 c1) {
+    finish_chunks(c0, c1, pieces);
+  });
   return loss_sum(loss_.kind, row_losses_.data(), rows, output_dim());
 }
 
@@ -489,11 +484,6 @@ void Network<T>::finish_chunks(i64 c0, i64 c1, i64 grad_pieces) {
 }
 
 template <class T>
-Share Network<T>::own_chunks(const Exec<T>& ex) const {
-  return ex.share(num_chunks());
-}
-
-template <class T>
 double Network<T>::reduce(const Piece& piece) const {
   const Reduction& r = reductions_[piece.reduction];
   const i64 offset = layers_[r.layer].param_offset + piece.begin, n = piece.end - piece.begin;
@@ -576,7 +566,7 @@ bool Network<T>::step(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows, dou
   // Solo, backward finishes the gradients and sums their reductions' pieces (in a region of its
   // own when the network is large); a team finishes its share of the chunks, the same share it
   // then clips and updates, and each thread adds up every reduction from the pieces in order.
-  const Share chunks = own_chunks(ex);
+  const Share chunks = ex.share(num_chunks());
   double data_loss;
   if (ex.solo()) {
     forward(X, rows, true, true, true);

@@ -160,10 +160,6 @@ class Network {
   // gradients completed (pieces added, penalties' gradients) and their reduction pieces summed
   // into piece_sums_.
   void finish_chunks(i64 c0, i64 c1, i64 grad_pieces);
-  // The chunks a step's caller finishes, clips and updates: all (solo) or its share of the team.
-  Share own_chunks(const Exec<T>& ex) const;
-  // backward() without finish_chunks: a team step finishes the gradients by chunks of its own.
-  double backward_unfinished(const T* X, Targets<T> y, i64 rows);
   // Reduction k: piece_value(i) of each of its pieces i, added in order (one order for every
   // thread count).
   template <class PieceValue>
@@ -182,9 +178,9 @@ class Network {
     i64 team = 0, own = 0;
   };
   TeamWorkspace team_workspace(i64 rows, int threads);
-  // A team's forward and backward (Dense layers only): as forward() then backward_unfinished(),
-  // with every value bitwise the same; each row's loss in row_losses_. Complete after the team's
-  // next barrier.
+  // A team's forward and backward (Dense layers only): as forward() then backward() short of
+  // finish_chunks, with every value bitwise the same; each row's loss in row_losses_. Complete
+  // after the team's next barrier.
   void forward_backward_by_rows(const Exec<T>& ex, const T* X, Targets<T> y, i64 rows);
 
   std::vector<Layer> layers_;
