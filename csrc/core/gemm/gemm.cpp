@@ -83,6 +83,29 @@ Plan plan(i64 M, i64 N, int threads) {
   return {m_tiles, mc, mb, ng};
 }
 
+// Packs panels [jp0, jp1) of a KC x NC block of B, panel jp at bpack + jp * pitch. Where B's
+// rows are contiguous (W in the forward product, dZ in dW), 4 panels at a time are copied 32 rows
+// each in turn, so each row is read 4 cache lines at a time rather than one line per row of a
+// whole panel. On the Xeon, 128 x 784 x 512 (W out of L2) ran 1.07-1.10x as fast in float64 on
+// one thread, 1.04-1.07x in float32 and 1.04-1.05x on two threads; wide-256 trained 1.02-1.05x
+// as fast, and other products were within noise. The packed layout, so every bit, is unchanged.
+template <class T>
+void pack_b_panels(const GemmOps<T>& ops, i64 kc, i64 nc, i64 jp0, i64 jp1, const T* B, i64 rsb,
+                   i64 csb, T* bpack, i64 pitch) {
+  using Bk = Blocking<T>;
+  constexpr i64 kGroup = 4, kRows = 32;
+  const i64 rows = csb == 1 ? kRows : kc;  // columns contiguous (W^T): a panel is read best whole
+  for (i64 g0 = jp0; g0 < jp1; g0 += kGroup) {
+    const i64 g1 = std::min(jp1, g0 + kGroup);
+    for (i64 p0 = 0; p0 < kc; p0 += rows)
+      for (i64 jp = g0; jp < g1; ++jp) {
+        const i64 j0 = jp * Bk::NR;
+        ops.pack_b(std::min(rows, kc - p0), std::min(Bk::NR, nc - j0), B + p0 * rsb + j0 * csb,
+                   rsb, csb, bpack + jp * pitch + p0 * Bk::NR);
+      }
+  }
+}
+
 // The share of thread `tid` of `nth`. Work is split by fixed contiguous ranges and the team meets
 // at explicit barriers (no worksharing constructs, which would bind to a caller's region). Row
 // blocks share B's panel: the team packs it between two barriers per K block. A single row block
@@ -123,11 +146,8 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
       if (meet && (jc > 0 || kb > 0)) {
 #pragma omp barrier
       }  // the previous block's kernels are done with bpack (a team call starts with it unused)
-      for (i64 jp = jp_begin; jp < jp_end; ++jp) {
-        const i64 j0 = jp * Bk::NR;
-        ops.pack_b(kc, std::min(Bk::NR, nc - j0), B + pc * rsb + (jc + j0) * csb, rsb, csb,
-                   bpack + jp * Bk::NR * kcb);
-      }
+      pack_b_panels(ops, kc, nc, jp_begin, jp_end, B + pc * rsb + jc * csb, rsb, csb, bpack,
+                    Bk::NR * kcb);
       if (meet) {
 #pragma omp barrier
       }  // all of bpack is packed
