@@ -30,6 +30,19 @@ def test_bad_X_at_every_entry_point(entry, bad, match):
         call(bad) if entry == "predict" else call(bad, np.zeros(len(bad)))
 
 
+@pytest.mark.parametrize("dtype,big", [(np.float32, 3e38), (np.float64, 1e308)])
+def test_finite_values_whose_sum_overflows_are_accepted(dtype, big):
+    # The finiteness check sums first: an overflowing sum of finite values is not an error...
+    Xbig = np.full((4, 3), big, dtype)
+    Xbig[1] = -big
+    check_X = fm._validation.check_X
+    np.testing.assert_array_equal(check_X(Xbig, dtype), Xbig)
+    # ...but a non-finite value among them still is, wherever the sum ends up.
+    Xbig[2, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X contains inf at row 2, column 1"):
+        check_X(Xbig, dtype)
+
+
 def test_row_counts_must_agree():
     with pytest.raises(ValueError, match=r"y has 3 rows but X has 4"):
         compiled().fit(X, np.zeros(3), verbose=0)

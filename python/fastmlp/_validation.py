@@ -43,9 +43,17 @@ def _numeric_array(a, name):
 
 
 def _check_finite(arr, name):
-    # min/max propagate NaN and see inf without allocating a mask of the whole array.
-    if arr.dtype.kind == "f" and arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
-        where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+    if arr.dtype.kind != "f" or not arr.size:
+        return
+    # A finite sum proves every value finite in one pass, without a mask of the whole array (a
+    # third less time than min and max). A sum that is not finite comes from a value that is not,
+    # or from finite values that overflow it: the mask tells them apart.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(arr.sum()):
+            return
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
         pos = f"row {where[0]}, column {where[1]}" if len(where) == 2 else f"index {where[0]}"
         raise ValueError(f"{name} contains {arr[where]} at {pos}; inputs must be finite")
 
