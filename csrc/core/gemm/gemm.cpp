@@ -86,9 +86,9 @@ Plan plan(i64 M, i64 N, int threads) {
 // Packs panels [jp0, jp1) of a KC x NC block of B, panel jp at bpack + jp * pitch. Where B's
 // rows are contiguous (W in the forward product, dZ in dW), 4 panels at a time are copied 32 rows
 // each in turn, so each row is read 4 cache lines at a time rather than one line per row of a
-// whole panel. On the Xeon, 128 x 784 x 512 (W out of L2) ran 1.07-1.10x as fast in float64 on
-// one thread, 1.04-1.07x in float32 and 1.04-1.05x on two threads; wide-256 trained 1.02-1.05x
-// as fast, and other products were within noise. The packed layout, so every bit, is unchanged.
+// whole panel. On the Xeon, 128 x 784 x 512 (W out of L2) ran 1.07-1.10x as fast in float64 and
+// 1.05-1.07x in float32 on one thread, 1.03-1.05x on two; wide-256 trained 1.02-1.05x as fast,
+// and other products were within noise. The packed layout, so every bit, is unchanged.
 template <class T>
 void pack_b_panels(const GemmOps<T>& ops, i64 kc, i64 nc, i64 jp0, i64 jp1, const T* B, i64 rsb,
                    i64 csb, T* bpack, i64 pitch) {
