@@ -26,9 +26,10 @@ constexpr u64 kLayerStream = 16;
 constexpr i64 kTeamStepWork = i64(1) << 28;
 // From this many a step takes a team at all. A team step meets at barriers (after the gradients,
 // after their chunks are finished and summed, and around each weight gradient product split by
-// tiles) that a kernel's own region (kParallelWork, 2^21) does not: on the Intel Xeon host, 2 threads against 1 trained
-// diabetes' 10-100-1 float64 step (2.9e6) 0.77x as fast, breast cancer's float32 (3.8e6) 0.86x,
-// 20-64-10 float64 at batch 200 (4.8e6) 1.07x and breast cancer's float64 (7.7e6) 1.04-1.08x.
+// tiles) that a kernel's own region (kParallelWork, 2^21) does not: on the Intel Xeon host, 2
+// threads against 1 trained diabetes' 10-100-1 float64 step (2.9e6) 0.77x as fast, breast
+// cancer's float32 (3.8e6) 0.86x, 20-64-10 float64 at batch 200 (4.8e6) 1.07x and breast
+// cancer's float64 (7.7e6) 1.04-1.08x.
 constexpr i64 kTeamStepMinWork = i64(1) << 22;
 // A step of that size with at least 2 x 96 rows sums its parameter gradients in two pieces of
 // the batch: on two threads each forms one from the rows it carried through the step, where a
@@ -658,9 +659,8 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
     ok = step(Exec<T>{}, batch, y, rows, loss);
   } else {
     reserve_grad_pieces(grad_pieces(rows));
-    const TeamWorkspace sizes = team_workspace(rows, threads);
-    const i64 team_size = sizes.team, own_size = sizes.own;
-    T* workspace = gemm_team_workspace<T>(team_size + threads * own_size);
+    const TeamWorkspace size = team_workspace(rows, threads);
+    T* workspace = gemm_team_workspace<T>(size.team + threads * size.own);
     // Grows with the largest batch a team has trained: in steady state it does not allocate.
     const Layer& top = layers_.back();
     const size_t deltas = size_t(rows * (top.outputs_below + top.out));
@@ -668,7 +668,7 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
 #pragma omp parallel num_threads(threads)
     {
       const Team team{omp_get_thread_num(), omp_get_num_threads()};
-      const Exec<T> ex{team, workspace, true, workspace + team_size + team.tid * own_size};
+      const Exec<T> ex{team, workspace, true, workspace + size.team + team.tid * size.own};
       // Each thread copies the rows it carries through forward_backward_by_rows (the same share):
       // the others read them only after its first barrier.
       if (rows_of_x) {
