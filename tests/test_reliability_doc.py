@@ -33,6 +33,7 @@ CASES = [
     ("batch_size < 1", lambda: model().fit(X, np.zeros(4), batch_size=0)),
     ("epochs < 0", lambda: model().fit(X, np.zeros(4), epochs=-1)),
     ("validation_split outside [0, 1)", lambda: model().fit(X, np.zeros(4), validation_split=1.5)),
+    ("a string for a True/False option", lambda: model().fit(X, np.zeros(4), shuffle="no")),
     ("negative learning rate", lambda: fm.optimizers.Adam(lr=-1e-3)),
     ("NaN hyperparameter", lambda: fm.optimizers.SGD(momentum=float("nan"))),
     ("Dense(0)", lambda: L.Dense(0)),

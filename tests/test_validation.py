@@ -1,4 +1,6 @@
 """Bad input stops at the door with a message naming the argument, the expectation and the value."""
+import re
+
 import numpy as np
 import pytest
 
@@ -115,6 +117,33 @@ def test_validation_data_is_checked_and_named():
 def test_constructor_arguments(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+# Every boolean option, as a function of the value passed: bool() would read "no" as True.
+BOOLEAN_OPTIONS = {
+    "shuffle": lambda v: compiled().fit(X, y, shuffle=v, verbose=0),
+    "training": lambda v: compiled()(X, training=v),
+    "use_bias": lambda v: fm.layers.Dense(2, use_bias=v),
+    "nesterov": lambda v: fm.optimizers.SGD(momentum=0.9, nesterov=v),
+    "eps_hat": lambda v: fm.optimizers.Adam(eps_hat=v),
+    "from_logits": lambda v: fm.losses.BinaryCrossentropy(from_logits=v),
+    "restore_best_weights": lambda v: fm.callbacks.EarlyStopping(restore_best_weights=v),
+    "save_best_only": lambda v: fm.callbacks.ModelCheckpoint("m.fmlp", save_best_only=v),
+    "append": lambda v: fm.callbacks.CSVLogger("log.csv", append=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOOLEAN_OPTIONS))
+@pytest.mark.parametrize("bad", ["no", 0, 1.0, None, [False]])
+def test_boolean_options_take_only_booleans(name, bad):
+    with pytest.raises(TypeError, match=rf"{name} must be True or False; got {re.escape(repr(bad))}"):
+        BOOLEAN_OPTIONS[name](bad)
+
+
+@pytest.mark.parametrize("name", sorted(BOOLEAN_OPTIONS))
+def test_boolean_options_take_numpy_booleans(name):
+    for value in (np.True_, np.False_, True, False):
+        BOOLEAN_OPTIONS[name](value)
 
 
 def test_fit_before_compile():

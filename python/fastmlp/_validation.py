@@ -15,6 +15,13 @@ def as_dtype(dtype):
     return dt
 
 
+def check_bool(value, name):
+    # bool(value) would take any object: "no" and [0] are true.
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
 def check_int(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}")

@@ -8,7 +8,7 @@ import csv
 import math
 import os
 
-from ._validation import check_float, check_int
+from ._validation import check_bool, check_float, check_int
 
 
 class Callback:
@@ -77,7 +77,7 @@ class EarlyStopping(Callback, _Monitor):
                  restore_best_weights=False):
         _Monitor.__init__(self, monitor, mode, min_delta)
         self.patience = check_int(patience, "patience", 0)
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check_bool(restore_best_weights, "restore_best_weights")
 
     def on_train_begin(self, logs=None):
         self.best = math.inf if self.mode == "min" else -math.inf
@@ -108,7 +108,7 @@ class ModelCheckpoint(Callback, _Monitor):
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto"):
         _Monitor.__init__(self, monitor, mode, 0.0)
         self.path = os.fspath(path)
-        self.save_best_only = bool(save_best_only)
+        self.save_best_only = check_bool(save_best_only, "save_best_only")
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_best_only:
@@ -191,7 +191,8 @@ class CSVLogger(Callback):
     """One row of logs per epoch in a CSV file."""
 
     def __init__(self, path, separator=",", append=False):
-        self.path, self.separator, self.append = os.fspath(path), separator, bool(append)
+        self.path, self.separator = os.fspath(path), separator
+        self.append = check_bool(append, "append")
 
     def on_train_begin(self, logs=None):
         self._header = None

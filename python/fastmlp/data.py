@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import _check_finite, as_dtype, check_int, check_X
+from ._validation import _check_finite, as_dtype, check_bool, check_int, check_X
 
 __all__ = [
     "train_test_split", "train_val_test_split", "KFold", "StratifiedKFold", "cross_validate",
@@ -28,12 +28,6 @@ def _rng(seed):
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be None, an integer >= 0 or a numpy.random.Generator; got {seed!r}")
     return np.random.default_rng(check_int(seed, "seed", 0))
-
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {value!r}")
-    return bool(value)
 
 
 def _as_samples(a, name):
@@ -130,7 +124,7 @@ def _prepare(arrays, stratify, shuffle):
     names = [f"arrays[{i}]" for i in range(len(arrays))]
     arrays = [_as_samples(a, name) for a, name in zip(arrays, names)]
     n = _same_length(arrays, names)
-    shuffle = _check_bool(shuffle, "shuffle")
+    shuffle = check_bool(shuffle, "shuffle")
     labels = None
     if stratify is not None:
         if not shuffle:
@@ -188,7 +182,7 @@ class KFold:
 
     def __init__(self, n_splits=5, shuffle=False, seed=None):
         self.n_splits = check_int(n_splits, "n_splits", 2)
-        self.shuffle = _check_bool(shuffle, "shuffle")
+        self.shuffle = check_bool(shuffle, "shuffle")
         if seed is not None:
             if not self.shuffle:
                 raise ValueError("seed has no effect when shuffle=False; pass shuffle=True or seed=None")
@@ -359,8 +353,8 @@ class StandardScaler(_Scaler):
         self.with_std = with_std
 
     def fit(self, X, y=None):
-        with_mean = _check_bool(self.with_mean, "with_mean")
-        with_std = _check_bool(self.with_std, "with_std")
+        with_mean = check_bool(self.with_mean, "with_mean")
+        with_std = check_bool(self.with_std, "with_std")
         X = self._checked(X, fitting=True)
         self.n_features_in_ = X.shape[1]
         lo, hi = X.min(axis=0), X.max(axis=0)
@@ -421,7 +415,7 @@ def batches(X, y=None, batch_size=32, shuffle=False, seed=None):
     arrays = [X] if y is None else [X, _as_samples(y, "y")]
     n = _same_length(arrays, ["X", "y"][:len(arrays)])
     batch_size = check_int(batch_size, "batch_size", 1)
-    order = _rng(seed).permutation(n) if _check_bool(shuffle, "shuffle") else None
+    order = _rng(seed).permutation(n) if check_bool(shuffle, "shuffle") else None
     # Checks above run now; the generator below runs only when iterated.
     return _batches(arrays, n, batch_size, order)
 

@@ -1,7 +1,7 @@
 """Layer specifications. A layer here only describes itself; its forward and backward kernels
 run in the core."""
 from . import activations, initializers
-from ._validation import check_float, check_int
+from ._validation import check_bool, check_float, check_int
 from .regularizers import L1L2
 
 
@@ -42,7 +42,7 @@ class Dense(Layer):
         super().__init__(name)
         self.units = check_int(units, "units", 1)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool(use_bias, "use_bias")
         self.kernel_init = initializers.get(kernel_init)
         self.bias_init = initializers.get(bias_init)
         if kernel_regularizer is not None and not isinstance(kernel_regularizer, L1L2):

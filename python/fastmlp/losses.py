@@ -6,7 +6,7 @@ logits (log-sum-exp) with the fused gradient p - y, so they stay finite for any 
 With ``from_logits=True`` the model's last layer outputs logits and the loss applies softmax or
 sigmoid itself."""
 from . import _core
-from ._validation import resolve
+from ._validation import check_bool, resolve
 
 
 class Loss:
@@ -14,9 +14,7 @@ class Loss:
     sparse = False
 
     def __init__(self, from_logits=False):
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be True or False; got {from_logits!r}")
-        self.from_logits = from_logits
+        self.from_logits = check_bool(from_logits, "from_logits")
 
     def __repr__(self):
         return f"{type(self).__name__}(from_logits={self.from_logits})"

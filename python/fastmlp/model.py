@@ -5,7 +5,7 @@ import threading
 import numpy as np
 
 from . import _core, losses, metrics as metrics_mod, optimizers
-from ._validation import as_dtype, check_float, check_int, check_targets, check_X
+from ._validation import as_dtype, check_bool, check_float, check_int, check_targets, check_X
 from .layers import Layer, Residual
 
 
@@ -252,7 +252,7 @@ class Sequential:
         """A forward pass that changes no weight; training=True applies the training-only layers
         (noise) as fit does."""
         X = self._checked_X(X)
-        return self._net.predict(X, bool(training))
+        return self._net.predict(X, check_bool(training, "training"))
 
     def evaluate(self, X, y, sample_weight=None):
         """{"loss": mean loss + kernel penalties, and each compiled metric}, in inference mode."""

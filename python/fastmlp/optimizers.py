@@ -5,7 +5,7 @@ is stored with subnormal values flushed to zero: a dead unit's decaying moments 
 stay subnormal for good, and arithmetic on subnormals is many times slower on Intel CPUs."""
 import numpy as np
 
-from ._validation import check_float, resolve
+from ._validation import check_bool, check_float, resolve
 
 
 def _check_eps(eps):
@@ -59,9 +59,9 @@ class SGD(Optimizer):
     def __init__(self, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(lr, weight_decay)
         self.momentum = check_float(momentum, "momentum")
-        if nesterov and self.momentum == 0.0:
+        self.nesterov = check_bool(nesterov, "nesterov")
+        if self.nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0; got momentum=0")
-        self.nesterov = bool(nesterov)
 
     def _core_args(self):
         return {**super()._core_args(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -130,7 +130,7 @@ class Adam(Optimizer):
         self.beta1 = check_float(beta1, "beta1", 0.0, 1.0)
         self.beta2 = check_float(beta2, "beta2", 0.0, 1.0)
         self.eps = _check_eps(eps)
-        self.eps_hat = bool(eps_hat)
+        self.eps_hat = check_bool(eps_hat, "eps_hat")
 
     def _core_args(self):
         return {**super()._core_args(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,

@@ -53,7 +53,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import callbacks, initializers, layers, optimizers, regularizers
 from ._config import get_num_threads, set_num_threads
-from ._validation import as_dtype, check_float, check_int
+from ._validation import as_dtype, check_bool, check_float, check_int
 from .model import Sequential
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -203,8 +203,7 @@ class _BaseMLP(BaseEstimator):
         check_int(self.max_fun, "max_fun", 1)
         check_float(self.dropout, "dropout", 0.0, 1.0)
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}")
+            check_bool(getattr(self, name), name)
         if self.dtype is not None:
             as_dtype(self.dtype)
         if self.n_threads is not None:

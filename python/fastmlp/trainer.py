@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from . import _core
-from ._validation import check_float, check_int
+from ._validation import check_bool, check_float, check_int
 from .callbacks import Callback, TerminateOnNaN, overrides_batch_hook
 from .history import History
 
@@ -87,6 +87,7 @@ class Trainer:
         epochs = check_int(epochs, "epochs", 0)
         initial_epoch = check_int(initial_epoch, "initial_epoch", 0)
         batch_size = check_int(batch_size, "batch_size", 1)
+        shuffle = check_bool(shuffle, "shuffle")
         validation_split = check_float(validation_split, "validation_split", 0.0, 1.0)
         verbose = (1 if sys.stdout.isatty() else 2) if verbose == "auto" else check_int(verbose, "verbose", 0)
         X, y = model._xy(X, y)
@@ -147,7 +148,7 @@ class Trainer:
             for cb in callbacks:
                 cb.on_epoch_begin(epoch)
             start = time.perf_counter()
-            result = net.train_epochs(X, y, weights, count, batch_size, bool(shuffle), model.seed,
+            result = net.train_epochs(X, y, weights, count, batch_size, shuffle, model.seed,
                                       model._epochs_done, on_progress if (verbose == 1 or batch_callbacks) else None,
                                       bool(batch_callbacks), 0.1)
             elapsed = (time.perf_counter() - start) / max(len(result["loss"]), 1)
