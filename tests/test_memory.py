@@ -99,6 +99,17 @@ def test_batch_buffers_scale_with_the_layers_not_the_input():
     assert growth < X.nbytes / 8, f"fit's memory rose by {growth / 2**20:.0f} MiB for a 4-unit layer"
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("widths", [(3, 1), (30, 64, 1), (1024, 1024, 10)])
+def test_parameter_and_gradient_arenas_start_on_a_cache_line(dtype, widths):
+    # malloc gives 16-byte alignment (a large block starts 16 bytes into a page): the kernels'
+    # 64-byte accesses to rows of W and tiles of the gradients would straddle two lines.
+    model = fm.Sequential([fm.layers.Dense(w) for w in widths[1:]], input_dim=widths[0],
+                          dtype=dtype).build()
+    for arena in (model._net.params, model._net.grads):
+        assert arena.ctypes.data % 64 == 0
+
+
 @pytest.mark.skipif(sys.maxsize < 2**40, reason="needs a 64-bit address space")
 def test_predict_over_more_than_2_31_elements_of_a_memory_mapped_file(tmp_path):
     rows, cols = 2**27 + 3, 16  # 2^31 + 48 float32 elements, 8 GiB, sparse on disk

@@ -96,8 +96,8 @@ Network<T>::Network(i64 input_dim, const std::vector<LayerSpec>& specs, u64 seed
     in = layer.out;
   }
   if (!open_blocks.empty()) throw std::invalid_argument("residual begin without an end");
-  // Chunks of 128 values or more (whole cache lines where the arenas are 64-byte aligned); a
-  // team's shares of them differ by at most one.
+  // Chunks of 128 values or more (whole cache lines: the arenas start on one); a team's shares
+  // of them differ by at most one.
   chunk_ = std::max<i64>(128, round_up(ceil_div(params, kChunks), 128));
   std::vector<std::vector<size_t>> in_chunk(size_t(ceil_div(params, chunk_)));
   const auto add_reduction = [&](typename Reduction::Kind what, size_t l, i64 size) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/activations.h"
+#include "core/aligned.h"
 #include "core/common.h"
 #include "core/exec.h"
 #include "core/layers/dense.h"
@@ -73,8 +74,8 @@ class Network {
   T* grads() { return grads_.data(); }
   i64 num_state() const { return i64(state_.size()); }
   T* state() { return state_.data(); }
-  std::vector<T>& optimizer_state() { return opt_state_; }
-  const std::vector<T>& optimizer_state() const { return opt_state_; }
+  LineVector<T>& optimizer_state() { return opt_state_; }
+  const LineVector<T>& optimizer_state() const { return opt_state_; }
 
   const LossConfig& loss() const { return loss_; }
   void set_loss(const LossConfig& loss) { loss_ = loss; }
@@ -186,17 +187,17 @@ class Network {
   std::vector<Layer> layers_;
   u64 seed_;
   i64 first_param_layer_ = -1;  // no input gradient is needed at or below it
-  std::vector<T> params_, grads_, opt_state_, state_;
-  std::vector<std::vector<T>> buffers_;  // per layer, capacity_ x out
-  std::vector<std::vector<T>> saved_;    // per layer: normalisation statistics of the last forward
-  std::vector<std::vector<T>> skip_;     // per ResidualEnd: the gradient for the skip path
-  std::vector<T> folded_;                // folded W' and b' of the inference fast path
-  std::vector<T> saved_state_;           // state before a training step, restored if it diverges
+  LineVector<T> params_, grads_, opt_state_, state_;
+  std::vector<LineVector<T>> buffers_;   // per layer, capacity_ x out
+  std::vector<LineVector<T>> saved_;     // per layer: normalisation statistics of the last forward
+  std::vector<LineVector<T>> skip_;      // per ResidualEnd: the gradient for the skip path
+  LineVector<T> folded_;                 // folded W' and b' of the inference fast path
+  LineVector<T> saved_state_;            // state before a training step, restored if it diverges
   std::vector<const T*> outputs_;        // per layer, the last forward's output (may alias input)
-  std::vector<T> logits_;                // last layer's Z when the loss absorbs its activation
-  std::vector<T> delta_, delta_next_;    // backward's ping-pong, rows x widest layer output
-  std::vector<T> deltas_;                // a team step's dZ of every layer, rows x out each
-  std::vector<T> grad_partials_;         // (pieces - 1) x num_params(): gradient pieces 1, 2, ...
+  LineVector<T> logits_;                 // last layer's Z when the loss absorbs its activation
+  LineVector<T> delta_, delta_next_;     // backward's ping-pong, rows x widest layer output
+  LineVector<T> deltas_;                 // a team step's dZ of every layer, rows x out each
+  LineVector<T> grad_partials_;          // (pieces - 1) x num_params(): gradient pieces 1, 2, ...
   std::vector<double> row_losses_;       // per row of the batch: its loss, summed in row order
   std::vector<double> grad_norms_;       // per layer with trainable weights
   std::vector<Reduction> reductions_;

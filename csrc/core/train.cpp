@@ -4,6 +4,7 @@
 #include <chrono>
 #include <numeric>
 
+#include "core/aligned.h"
 #include "core/gather.h"
 #include "core/parallel.h"
 #include "core/rng.h"
@@ -31,10 +32,10 @@ TrainResult train_epochs(Network<T>& net, const T* X, Targets<T> y, i64 n, const
 
   // Workspaces for the whole call; the batch loop below never allocates.
   std::vector<i64> order(opt.shuffle ? size_t(n) : 0);
-  std::vector<T> x_batch(opt.shuffle ? size_t(batch * in) : 0);
-  std::vector<T> y_dense(opt.shuffle && y.dense ? size_t(batch * out) : 0);
+  LineVector<T> x_batch(opt.shuffle ? size_t(batch * in) : 0);
+  LineVector<T> y_dense(opt.shuffle && y.dense ? size_t(batch * out) : 0);
   std::vector<i64> y_labels(opt.shuffle && y.labels ? size_t(batch) : 0);
-  std::vector<T> w_batch(opt.shuffle && y.weights ? size_t(batch) : 0);
+  LineVector<T> w_batch(opt.shuffle && y.weights ? size_t(batch) : 0);
   std::vector<double> norm_sums(net.grad_norms().size());
 
   TrainResult result;

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstdint>
-#include <vector>
 
 #include <omp.h>
 #include <unistd.h>
 
+#include "core/aligned.h"
 #include "core/gemm/kernels.h"
 #include "core/parallel.h"
 #include "core/simd/isa.h"
@@ -28,10 +27,9 @@ const GemmKernels& kernels() {
 enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
-  thread_local std::vector<T> buf;
-  if (buf.size() < size_t(n + kLine<T>)) buf.resize(size_t(n + kLine<T>));
-  const auto addr = reinterpret_cast<std::uintptr_t>(buf.data());
-  return buf.data() + (kLine<T> - (addr / sizeof(T)) % kLine<T>) % kLine<T>;
+  thread_local LineVector<T> buf;
+  if (buf.size() < size_t(n)) buf.resize(size_t(n));
+  return buf.data();
 }
 
 // How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they
