@@ -387,6 +387,21 @@ def test_unsupported_and_invalid_parameters_say_what_is_wrong():
             est.fit(XS, XS[:, 0] > 0)
 
 
+@pytest.mark.parametrize("name", ["shuffle", "warm_start", "nesterovs_momentum", "early_stopping",
+                                  "batch_norm", "verbose"])
+@pytest.mark.parametrize("bad", ["no", None, 0.5])
+def test_flags_refuse_what_is_not_a_boolean(name, bad):
+    # bool("no") is True: a string must not pass for a flag (verbose also takes a level, >= 0).
+    with pytest.raises(TypeError, match=rf"{name}.* must be .*; got {bad!r}"):
+        MLPClassifier(max_iter=1, **{name: bad}).fit(XS, XS[:, 0] > 0)
+
+
+@pytest.mark.parametrize("verbose", [True, False, np.True_, 0, 2])
+def test_verbose_takes_a_flag_or_a_level(verbose, capsys):
+    MLPClassifier(max_iter=1, verbose=verbose).fit(XS, XS[:, 0] > 0)
+    assert bool(capsys.readouterr().out) == bool(verbose)
+
+
 @pytest.mark.parametrize("param, value, cls, kind", [("dropout", 0.3, "Dropout", "dropout"),
                                                      ("batch_norm", True, "BatchNorm", "batch_norm")])
 def test_dropout_and_batch_norm_go_after_each_hidden_layer(monkeypatch, param, value, cls, kind):

@@ -204,6 +204,8 @@ class _BaseMLP(BaseEstimator):
         check_float(self.dropout, "dropout", 0.0, 1.0)
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping", "batch_norm"):
             check_bool(getattr(self, name), name)
+        if not isinstance(self.verbose, (bool, np.bool_)):  # scikit-learn's verbose: a flag or a level
+            check_int(self.verbose, "verbose (True, False or an integer >= 0)", 0)
         if self.dtype is not None:
             as_dtype(self.dtype)
         if self.n_threads is not None:
