@@ -28,8 +28,8 @@ enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
   thread_local LineVector<T> buf;
-  if (buf.size() < size_t(n)) buf.resize(size_t(n));
-  return buf.data();
+  if (buf.size() < size_t(std::max<i64>(n, 1))) buf.resize(size_t(std::max<i64>(n, 1)));
+  return buf.data();  // never null, even for n = 0
 }
 
 // How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they
