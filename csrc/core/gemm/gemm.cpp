@@ -28,8 +28,9 @@ enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
   thread_local LineVector<T> buf;
-  if (buf.size() < size_t(std::max<i64>(n, 1))) buf.resize(size_t(std::max<i64>(n, 1)));
-  return buf.data();  // never null, even for n = 0
+  const size_t size = size_t(std::max<i64>(n, 1));  // at least one: never a null pointer
+  if (buf.size() < size) buf.resize(size);
+  return buf.data();
 }
 
 // How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they
