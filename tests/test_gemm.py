@@ -183,9 +183,11 @@ def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
 # across an NC boundary: each thread packs its own panels, so panel storage must not move
 # between blocks while another thread still reads it. Repeated, since a race shows up by chance.
 # (300 | 200, 300, 300): one row block of more than MC rows split by columns, where L2 holds it
-# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks.
+# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (300, 200, 600), (200, 100, 64)
+# and (512, 256, 128): row blocks whose threads each pack all of B (Plan::own_b), over one and
+# three K blocks.
 @pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64),
-                                   (300, 300, 300), (200, 300, 300),
+                                   (512, 256, 128), (300, 300, 300), (200, 300, 300),
                                    (64, 4100, 300), (64, 128, 257), (64, 200, 301), (6, 4100, 257),
                                    (20003, 1, 301), (3001, 401, 1)])
 def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):
@@ -202,6 +204,22 @@ def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_
     for _ in range(5):
         C = np.zeros((M, N), dtype)
         core._gemm(A, B, *trans, b, "tanh", 0.0, False, C)
+        assert np.array_equal(C, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_three_threads_each_packing_b_give_the_one_thread_result(dtype, restore_threads):
+    # Six row blocks, two per thread, each thread with its own packed copy of B (Plan::own_b).
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((128, 512)).astype(dtype)  # X^T for a weight gradient
+    B = rng.standard_normal((128, 256)).astype(dtype)
+    fm.set_num_threads(1)
+    expected = np.zeros((512, 256), dtype)
+    core._gemm(A, B, True, False, None, "linear", 0.0, False, expected)
+    fm.set_num_threads(3)
+    for _ in range(5):
+        C = np.zeros((512, 256), dtype)
+        core._gemm(A, B, True, False, None, "linear", 0.0, False, C)
         assert np.array_equal(C, expected)
 
 

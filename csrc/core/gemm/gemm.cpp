@@ -35,12 +35,26 @@ T* workspace(i64 n) {
 
 // How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they
 // can be (at most mc rows, a multiple of MR and at most MC), each split into ng groups of NR-wide
-// column panels when there are fewer row blocks than threads.
+// column panels when there are fewer row blocks than threads. Row blocks read B's packed panel:
+// one the team packs together and shares, or (own_b) a copy each thread packs for itself.
 struct Plan {
   i64 m_tiles, mc, mb, ng;
+  bool own_b;
   // First row of row block b, which ends where block b + 1 starts (or at M).
   i64 block_first(i64 b, i64 mr) const { return b * m_tiles / mb * mr; }
 };
+
+// Bytes of L2 cache per core, 0 where the system does not say.
+i64 l2_bytes() {
+  static const i64 bytes = [] {
+    long l2 = 0;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    return i64(std::max<long>(0, l2));
+  }();
+  return bytes;
+}
 
 // The most rows of A one block may hold when a product is shared out by columns (every thread
 // then packs all of A): MC, or more where a quarter of the L2 cache holds their KC-deep block
@@ -49,27 +63,31 @@ struct Plan {
 template <class T>
 i64 column_split_rows() {
   using Bk = Blocking<T>;
-  static const i64 rows = [] {
-    i64 l2 = 0;
-#if defined(_SC_LEVEL2_CACHE_SIZE)
-    l2 = std::max<long>(0, sysconf(_SC_LEVEL2_CACHE_SIZE));
-#endif
-    return std::max(Bk::MC, l2 / 4 / (Bk::KC * i64(sizeof(T))) / Bk::MR * Bk::MR);
-  }();
-  return rows;
+  return std::max(Bk::MC, l2_bytes() / 4 / (Bk::KC * i64(sizeof(T))) / Bk::MR * Bk::MR);
+}
+
+// The K blocks: equal, of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least
+// one, so K = 0 still writes C. They depend on K only: every element sums in the same order.
+template <class T>
+i64 k_blocks(i64 K) {
+  return std::max<i64>(1, ceil_div(K, Blocking<T>::KC));
+}
+template <class T>
+i64 k_block_depth(i64 K) {
+  return std::max<i64>(1, ceil_div(K, k_blocks<T>(K)));
 }
 
 template <class T>
-Plan plan(i64 M, i64 N, int threads) {
+Plan plan(i64 M, i64 N, i64 K, int threads) {
   using Bk = Blocking<T>;
   const i64 m_tiles = ceil_div(M, Bk::MR);
   const i64 n_panels = ceil_div(std::min(N, Bk::NC), Bk::NR);
   i64 mb = ceil_div(M, Bk::MC);
   // A product of few rows is shared out by columns, in one row block, unless that is more than
   // 10 % less even than by rows: then each thread packs only the B panels it reads and waits for
-  // no other (measured 6-9 % faster at 64 x 784 x 128 and 128 x 784 x 512), where row blocks
-  // share one packed B panel, read across cores, with two barriers per K block. Past MC rows only
-  // with at least 8 panels per thread: digits' 200 x 64 x 100 float64 (13 panels) lost 4 %.
+  // no other (measured 6-9 % faster at 64 x 784 x 128 and 128 x 784 x 512, against row blocks
+  // sharing one packed B panel with two barriers per K block, before own_b below). Past MC rows
+  // only with at least 8 panels per thread: digits' 200 x 64 x 100 float64 (13 panels) lost 4 %.
   const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>() : Bk::MC;
   const bool by_columns = M <= max_rows && 10 * ceil_div(n_panels, threads) * m_tiles <=
                                                11 * ceil_div(m_tiles, threads) * n_panels;
@@ -79,7 +97,13 @@ Plan plan(i64 M, i64 N, int threads) {
   if (threads > 1 && !by_columns) mb = std::min(m_tiles, round_up(mb, threads));
   const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC, or <= column_split_rows()
   const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
-  return {m_tiles, mc, mb, ng};
+  // Row blocks on several threads: each thread packs all of B's panel for itself rather than a
+  // share of one the team meets to pack and then reads across cores, where its copy fits in L2
+  // and it has 64 rows or more to amortise it. On the Xeon, 2 threads: weight gradients 1.04-1.15x
+  // (512 x 128 x 256 float32 1.14x), 1024^3 float32 1.08x, 200 x 64 x 100 1.46x.
+  const i64 b_bytes = k_block_depth<T>(K) * round_up(std::min(N, Bk::NC), Bk::NR) * i64(sizeof(T));
+  const bool own_b = threads > 1 && mb > 1 && M >= 64 * i64(threads) && b_bytes <= l2_bytes();
+  return {m_tiles, mc, mb, ng, own_b};
 }
 
 // Packs panels [jp0, jp1) of a KC x NC block of B, panel jp at bpack + jp * pitch. Where B's
@@ -107,10 +131,11 @@ void pack_b_panels(const GemmOps<T>& ops, i64 kc, i64 nc, i64 jp0, i64 jp1, cons
 
 // The share of thread `tid` of `nth`. Work is split by fixed contiguous ranges and the team meets
 // at explicit barriers (no worksharing constructs, which would bind to a caller's region). Row
-// blocks share B's panel: the team packs it between two barriers per K block. A single row block
-// is split by columns: each thread packs and reads only its own panels, at places that stay put
-// from one K block to the next (panel jp at jp * NR * kcb), and the team meets only when a new
-// NC block reassigns them.
+// blocks share B's panel, which the team packs between two barriers per K block, or each thread
+// packs all of it into its own bpack (pl.own_b) and meets no other. A single row block is split
+// by columns: each thread packs and reads only its own panels, at places that stay put from one
+// K block to the next (panel jp at jp * NR * kcb), and the team meets only when a new NC block
+// reassigns them.
 template <class T>
 void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, const Plan& pl, T* bpack, T* apack,
@@ -118,11 +143,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
   using Bk = Blocking<T>;
   const GemmOps<T>& ops = for_type<T>(kernels());
   const i64 items = pl.mb * pl.ng;
-  // Equal K blocks of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least one, so
-  // K = 0 still writes C (zeros or C, then the epilogue). They depend on K only: same sum order.
-  const i64 nkb = std::max<i64>(1, ceil_div(K, Bk::KC)), kcb = ceil_div(K, nkb);
+  const i64 nkb = k_blocks<T>(K), kcb = ceil_div(K, nkb);  // K = 0: one block, C still written
   const i64 item0 = tid * items / nth, item1 = (tid + 1) * items / nth;
-  const bool own_panels = pl.mb == 1, meet = nth > 1 && !own_panels;
+  const bool own_panels = pl.mb == 1, meet = nth > 1 && !own_panels && !pl.own_b;
   // Where one kernel call covers all of N (an output layer's forward product and weight
   // gradient), it reads each value of A once: packing would copy A to read it once more. Read in
   // place, 178 x 100 @ 100 x 3 took 6.8 us instead of 10.2 and wine's float64 fit ran 1.15x
@@ -134,8 +157,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
   for (i64 jc = 0; jc < N; jc += Bk::NC) {
     const i64 nc = std::min(Bk::NC, N - jc);
     const i64 n_panels = ceil_div(nc, Bk::NR);
-    const i64 jp_begin = own_panels ? item0 * n_panels / pl.ng : tid * n_panels / nth;
-    const i64 jp_end = own_panels ? item1 * n_panels / pl.ng : (tid + 1) * n_panels / nth;
+    i64 jp_begin = tid * n_panels / nth, jp_end = (tid + 1) * n_panels / nth;
+    if (own_panels) jp_begin = item0 * n_panels / pl.ng, jp_end = item1 * n_panels / pl.ng;
+    if (pl.own_b) jp_begin = 0, jp_end = item0 < item1 ? n_panels : 0;
     if (own_panels && nth > 1 && jc > 0) {
 #pragma omp barrier
     }  // the previous NC block's kernels are done with the panels this one reassigns
@@ -191,16 +215,19 @@ void thin_share(Share s, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B,
   if (ep.act.kind != Act::Linear) activation_forward(C + s.begin * N, s.end - s.begin, N, ep.act);
 }
 
-// Sizes of the packing buffers: B's panel, then one A block per thread.
+// The packing buffers of `threads` threads: B's panel (one, or one per thread where pl.own_b),
+// then one A block per thread.
 template <class T>
 struct PackSizes {
-  i64 b, a;
-  PackSizes(i64 N, i64 K, const Plan& pl) {
-    using Bk = Blocking<T>;
-    const i64 kc = std::max<i64>(1, ceil_div(K, std::max<i64>(1, ceil_div(K, Bk::KC))));
-    b = kc * round_up(std::min(N, Bk::NC), Bk::NR);
-    a = round_up(pl.mc * kc, 16);
-  }
+  i64 b, a, b_copies, threads;
+  PackSizes(i64 N, i64 K, const Plan& pl, int threads_)
+      : b(k_block_depth<T>(K) * round_up(std::min(N, Blocking<T>::NC), Blocking<T>::NR)),
+        a(round_up(pl.mc * k_block_depth<T>(K), 16)),
+        b_copies(pl.own_b ? threads_ : 1),
+        threads(threads_) {}
+  i64 total() const { return b_copies * b + threads * a; }
+  T* b_of(T* ws, int tid) const { return ws + (b_copies > 1 ? tid : 0) * b; }
+  T* a_of(T* ws, int tid) const { return ws + b_copies * b + tid * a; }
 };
 
 }  // namespace
@@ -219,20 +246,21 @@ void gemm(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb
       thin_share(Share{b, e}, N, K, A, rsa, csa, B, rsb, csb, C, accumulate, ep);
     });
   }
-  const Plan pl = plan<T>(M, N, threads);
+  const Plan pl = plan<T>(M, N, K, threads);
   threads = int(std::min<i64>(threads, pl.mb * pl.ng));
-  const PackSizes<T> sz(N, K, pl);
-  T* bpack = workspace ? workspace : gemm_detail::workspace<T, Use::Call>(sz.b + threads * sz.a);
+  const PackSizes<T> sz(N, K, pl, threads);
+  T* ws = workspace ? workspace : gemm_detail::workspace<T, Use::Call>(sz.total());
   if (threads == 1) {
-    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack, bpack + sz.b, 0, 1);
+    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, sz.b_of(ws, 0),
+        sz.a_of(ws, 0), 0, 1);
     return;
   }
 #pragma omp parallel num_threads(threads)
   {
     // The team may be smaller than asked (e.g. nested in a caller's region): split by its size.
     const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
-    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, bpack,
-        bpack + sz.b + tid * sz.a, tid, nth);
+    run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, ep, pl, sz.b_of(ws, tid),
+        sz.a_of(ws, tid), tid, nth);
   }
 }
 
@@ -245,10 +273,10 @@ void gemm_team(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i6
   if (is_thin(N, K, rsa, csa, rsb, ldc))
     return thin_share(share_of(M, team), N, K, A, rsa, csa, B, rsb, csb, C, false, ep);
   // Threads left without tiles still meet the others at every barrier of run().
-  const Plan pl = plan<T>(M, N, team.nth);
-  const PackSizes<T> sz(N, K, pl);
-  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, ep, pl, workspace,
-      workspace + sz.b + team.tid * sz.a, team.tid, team.nth);
+  const Plan pl = plan<T>(M, N, K, team.nth);
+  const PackSizes<T> sz(N, K, pl, team.nth);
+  run(M, N, K, A, rsa, csa, B, rsb, csb, C, ldc, false, ep, pl, sz.b_of(workspace, team.tid),
+      sz.a_of(workspace, team.tid), team.tid, team.nth);
 }
 
 template <class T>
@@ -260,8 +288,7 @@ template <class T>
 i64 gemm_team_workspace_size(i64 M, i64 N, i64 K, int threads) {
   using namespace gemm_detail;
   if (M <= 0 || N <= 0) return 0;
-  const PackSizes<T> sz(N, K, plan<T>(M, N, threads));
-  return sz.b + threads * sz.a;
+  return PackSizes<T>(N, K, plan<T>(M, N, K, threads), threads).total();
 }
 
 template <class T>
