@@ -183,11 +183,13 @@ def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
 # across an NC boundary: each thread packs its own panels, so panel storage must not move
 # between blocks while another thread still reads it. Repeated, since a race shows up by chance.
 # (300 | 200, 300, 300): one row block of more than MC rows split by columns, where L2 holds it
-# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (300, 200, 600), (200, 100, 64)
-# and (512, 256, 128): row blocks whose threads each pack all of B (Plan::own_b), over one and
-# three K blocks.
+# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (256, 2048, 256): in float64 past
+# a quarter of that L2, by columns since B's panel (4 MiB) is too large for row blocks' own copies.
+# (300, 200, 600), (200, 100, 64) and (512, 256, 128): row blocks whose threads each pack all of
+# B (Plan::own_b), over one and three K blocks.
 @pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64),
-                                   (512, 256, 128), (300, 300, 300), (200, 300, 300),
+                                   (512, 256, 128), (256, 2048, 256), (300, 300, 300),
+                                   (200, 300, 300),
                                    (64, 4100, 300), (64, 128, 257), (64, 200, 301), (6, 4100, 257),
                                    (20003, 1, 301), (3001, 401, 1)])
 def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_threads):

@@ -57,13 +57,11 @@ i64 l2_bytes() {
 }
 
 // The most rows of A one block may hold when a product is shared out by columns (every thread
-// then packs all of A): MC, or more where a quarter of the L2 cache holds their KC-deep block
-// (2 MiB on the Intel Xeon measured: 256 x 1024 x 2048 float32 went from 0.82 to 0.95 of numpy
-// on 2 threads, against two row blocks sharing B's panel across cores).
+// then packs all of A): MC, or more where 1/parts of the L2 cache holds their KC-deep block.
 template <class T>
-i64 column_split_rows() {
+i64 column_split_rows(i64 parts) {
   using Bk = Blocking<T>;
-  return std::max(Bk::MC, l2_bytes() / 4 / (Bk::KC * i64(sizeof(T))) / Bk::MR * Bk::MR);
+  return std::max(Bk::MC, l2_bytes() / parts / (Bk::KC * i64(sizeof(T))) / Bk::MR * Bk::MR);
 }
 
 // The K blocks: equal, of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least
@@ -87,22 +85,27 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   // 10 % less even than by rows: then each thread packs only the B panels it reads and waits for
   // no other (measured 6-9 % faster at 64 x 784 x 128 and 128 x 784 x 512, against row blocks
   // sharing one packed B panel with two barriers per K block, before own_b below). Past MC rows
-  // only with at least 8 panels per thread: digits' 200 x 64 x 100 float64 (13 panels) lost 4 %.
-  const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>() : Bk::MC;
+  // only with at least 8 panels per thread: digits' 200 x 64 x 100 float64 (13 panels) lost 4 %;
+  // then as many as a quarter of L2 holds (2 MiB on the Intel Xeon measured: 256 x 1024 x 2048
+  // float32 went from 0.82 to 0.95 of numpy on 2 threads), or half where row blocks could not
+  // each pack B for themselves (own_b below): the same product in float64 1.15x, 384 rows 1.12x.
+  // Where they could, half lost 1-5 % (600 x 784 x 1024 float32).
+  const i64 b_bytes = k_block_depth<T>(K) * round_up(std::min(N, Bk::NC), Bk::NR) * i64(sizeof(T));
+  const bool b_fits_l2 = b_bytes <= l2_bytes();
+  const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>(b_fits_l2 ? 4 : 2) : Bk::MC;
   const bool by_columns = M <= max_rows && 10 * ceil_div(n_panels, threads) * m_tiles <=
                                                11 * ceil_div(m_tiles, threads) * n_panels;
   if (by_columns) mb = 1;
   // As many blocks as a multiple of the thread count, so that every thread gets the same number
   // of tiles give or take one (200 rows in 4 blocks: 8 + 9 + 8 + 9 tiles, not 9 + 9 + 9 + 7).
   if (threads > 1 && !by_columns) mb = std::min(m_tiles, round_up(mb, threads));
-  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC, or <= column_split_rows()
+  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC, or <= max_rows
   const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
   // Row blocks on several threads: each thread packs all of B's panel for itself rather than a
   // share of one the team meets to pack and then reads across cores, where its copy fits in L2
   // and it has 64 rows or more to amortise it. On the Xeon, 2 threads: weight gradients 1.04-1.15x
   // (512 x 128 x 256 float32 1.14x), 1024^3 float32 1.08x, 200 x 64 x 100 1.46x.
-  const i64 b_bytes = k_block_depth<T>(K) * round_up(std::min(N, Bk::NC), Bk::NR) * i64(sizeof(T));
-  const bool own_b = threads > 1 && mb > 1 && M >= 64 * i64(threads) && b_bytes <= l2_bytes();
+  const bool own_b = threads > 1 && mb > 1 && M >= 64 * i64(threads) && b_fits_l2;
   return {m_tiles, mc, mb, ng, own_b};
 }
 
