@@ -183,12 +183,15 @@ def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
 # across an NC boundary: each thread packs its own panels, so panel storage must not move
 # between blocks while another thread still reads it. Repeated, since a race shows up by chance.
 # (300 | 200, 300, 300): one row block of more than MC rows split by columns, where L2 holds it
-# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (256, 2048, 256): in float64 past
-# a quarter of that L2, by columns since B's panel (4 MiB) is too large for row blocks' own copies.
-# (300, 200, 600), (200, 100, 64) and (512, 256, 128): row blocks whose threads each pack all of
-# B (Plan::own_b), over one and three K blocks.
+# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (256, 2048, 256) and
+# (240, 2048, 256): past a quarter of L2 (float64 on a 2 MiB L2, float32 on a 512 KiB one), by
+# columns since B's panel is too large for row blocks' own copies. (300, 200, 600),
+# (200, 100, 64), (512, 256, 128) and (600, 4200, 64, across an NC boundary): row blocks whose
+# threads each pack all of B (Plan::own_b) where it fits in L2. (120, 8, 1400): row blocks too
+# few rows for that, sharing B's panel over six K blocks.
 @pytest.mark.parametrize("shape", [(300, 200, 600), (5, 700, 300), (128, 512, 784), (200, 100, 64),
-                                   (512, 256, 128), (256, 2048, 256), (300, 300, 300),
+                                   (512, 256, 128), (600, 4200, 64), (120, 8, 1400),
+                                   (256, 2048, 256), (240, 2048, 256), (300, 300, 300),
                                    (200, 300, 300),
                                    (64, 4100, 300), (64, 128, 257), (64, 200, 301), (6, 4100, 257),
                                    (20003, 1, 301), (3001, 401, 1)])
@@ -211,10 +214,11 @@ def test_bitwise_identical_for_one_and_two_threads(shape, trans, dtype, restore_
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_three_threads_each_packing_b_give_the_one_thread_result(dtype, restore_threads):
-    # Six row blocks, two per thread, each thread with its own packed copy of B (Plan::own_b).
+    # Row blocks, several per thread, each thread with its own packed copy of B (Plan::own_b),
+    # repacked for each of three K blocks.
     rng = np.random.default_rng(2)
-    A = rng.standard_normal((128, 512)).astype(dtype)  # X^T for a weight gradient
-    B = rng.standard_normal((128, 256)).astype(dtype)
+    A = rng.standard_normal((600, 512)).astype(dtype)  # X^T for a weight gradient
+    B = rng.standard_normal((600, 256)).astype(dtype)
     fm.set_num_threads(1)
     expected = np.zeros((512, 256), dtype)
     core._gemm(A, B, True, False, None, "linear", 0.0, False, expected)

@@ -19,11 +19,12 @@ const GemmKernels& kernels() {
   return FASTMLP_ACTIVE_TABLE3(generic_gemm_kernels, avx2_gemm_kernels, avx512_gemm_kernels);
 }
 
-// Packing buffers: B's panel, then one A block per thread. Each calling thread has one buffer
-// per use (thread_local keeps concurrent calls apart; a team's workspace, taken before its
-// region, is apart from gemm()'s, which a call inside the region could otherwise move) that only
-// grows, so steady-state training does not allocate. Inside a training step's region nothing
-// allocates: its threads pack into workspaces sized before it.
+// Packing buffers (PackSizes below: B's panel, or a copy per thread, then one A block per
+// thread). Each calling thread has one buffer per use (thread_local keeps concurrent calls apart;
+// a team's workspace, taken before its region, is apart from gemm()'s, which a call inside the
+// region could otherwise move) that only grows, so steady-state training does not allocate.
+// Inside a training step's region nothing allocates: its threads pack into workspaces sized
+// before it.
 enum class Use { Call, Team };
 template <class T, Use use>
 T* workspace(i64 n) {
@@ -34,9 +35,10 @@ T* workspace(i64 n) {
 }
 
 // How C is cut into work items: mb row blocks of whole MR-row tiles, as equal in tiles as they
-// can be (at most mc rows, a multiple of MR and at most MC), each split into ng groups of NR-wide
-// column panels when there are fewer row blocks than threads. Row blocks read B's packed panel:
-// one the team packs together and shares, or (own_b) a copy each thread packs for itself.
+// can be (at most mc rows, a multiple of MR: MC, or more for a single block), each split into ng
+// groups of NR-wide column panels when there are fewer row blocks than threads. Row blocks read
+// B's packed panel: one the team packs together and shares, or (own_b) a copy each thread packs
+// for itself.
 struct Plan {
   i64 m_tiles, mc, mb, ng;
   bool own_b;
@@ -87,12 +89,14 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   // sharing one packed B panel with two barriers per K block, before own_b below). Past MC rows
   // only with at least 8 panels per thread: digits' 200 x 64 x 100 float64 (13 panels) lost 4 %;
   // then as many as a quarter of L2 holds (2 MiB on the Intel Xeon measured: 256 x 1024 x 2048
-  // float32 went from 0.82 to 0.95 of numpy on 2 threads), or half where row blocks could not
-  // each pack B for themselves (own_b below): the same product in float64 1.15x, 384 rows 1.12x.
-  // Where they could, half lost 1-5 % (600 x 784 x 1024 float32).
+  // float32 went from 0.82 to 0.95 of numpy on 2 threads), or half where B's panel is larger
+  // than L2, so that row blocks would share it rather than own a copy (own_b below): the same
+  // product in float64 1.15x, 384 rows 1.07-1.12x. Where B fits, half lost 1-5 % (600 x 784 x
+  // 1024 float32). One thread keeps the quarter: there is no split to choose.
   const i64 b_bytes = k_block_depth<T>(K) * round_up(std::min(N, Bk::NC), Bk::NR) * i64(sizeof(T));
   const bool b_fits_l2 = b_bytes <= l2_bytes();
-  const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>(b_fits_l2 ? 4 : 2) : Bk::MC;
+  const i64 parts = b_fits_l2 || threads == 1 ? 4 : 2;
+  const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>(parts) : Bk::MC;
   const bool by_columns = M <= max_rows && 10 * ceil_div(n_panels, threads) * m_tiles <=
                                                11 * ceil_div(m_tiles, threads) * n_panels;
   if (by_columns) mb = 1;
@@ -103,8 +107,9 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
   // Row blocks on several threads: each thread packs all of B's panel for itself rather than a
   // share of one the team meets to pack and then reads across cores, where its copy fits in L2
-  // and it has 64 rows or more to amortise it. On the Xeon, 2 threads: weight gradients 1.04-1.15x
-  // (512 x 128 x 256 float32 1.14x), 1024^3 float32 1.08x, 200 x 64 x 100 1.46x.
+  // (as big as L2 included: 256 x 2048 float32 weight gradients, 2 MiB, ran 1.05x) and it has 64
+  // rows or more to amortise it. On the Xeon, 2 threads: weight gradients 1.02-1.14x, 1024^3
+  // float32 1.04x, 200 x 64 x 100 1.40-1.45x.
   const bool own_b = threads > 1 && mb > 1 && M >= 64 * i64(threads) && b_fits_l2;
   return {m_tiles, mc, mb, ng, own_b};
 }

@@ -13,7 +13,8 @@
 namespace fastmlp::gemm_detail {
 
 // Register tile MR x NR and cache blocks (Zen 3, as BLIS): a KC x NR micro-panel of B stays in
-// L1, an MC x KC block of A in L2, a KC x NC panel of B in L3.
+// L1, an MC x KC block of A in L2, a KC x NC panel of B in L3 (or a thread's own copy of a
+// smaller one in its L2: gemm.cpp's Plan).
 template <class T>
 struct Blocking;
 template <>
