@@ -77,6 +77,13 @@ i64 k_block_depth(i64 K) {
   return std::max<i64>(1, ceil_div(K, k_blocks<T>(K)));
 }
 
+// Elements of one packed panel of B: a K block of up to NC columns, whole NR-wide micro-panels.
+template <class T>
+i64 b_panel_size(i64 N, i64 K) {
+  using Bk = Blocking<T>;
+  return k_block_depth<T>(K) * round_up(std::min(N, Bk::NC), Bk::NR);
+}
+
 template <class T>
 Plan plan(i64 M, i64 N, i64 K, int threads) {
   using Bk = Blocking<T>;
@@ -93,8 +100,7 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   // than L2, so that row blocks would share it rather than own a copy (own_b below): the same
   // product in float64 1.15x, 384 rows 1.07-1.12x. Where B fits, half lost 1-5 % (600 x 784 x
   // 1024 float32). One thread keeps the quarter: there is no split to choose.
-  const i64 b_bytes = k_block_depth<T>(K) * round_up(std::min(N, Bk::NC), Bk::NR) * i64(sizeof(T));
-  const bool b_fits_l2 = b_bytes <= l2_bytes();
+  const bool b_fits_l2 = b_panel_size<T>(N, K) * i64(sizeof(T)) <= l2_bytes();
   const i64 parts = b_fits_l2 || threads == 1 ? 4 : 2;
   const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>(parts) : Bk::MC;
   const bool by_columns = M <= max_rows && 10 * ceil_div(n_panels, threads) * m_tiles <=
@@ -229,7 +235,7 @@ template <class T>
 struct PackSizes {
   i64 b, a, b_copies, threads;
   PackSizes(i64 N, i64 K, const Plan& pl, int threads_)
-      : b(k_block_depth<T>(K) * round_up(std::min(N, Blocking<T>::NC), Blocking<T>::NR)),
+      : b(b_panel_size<T>(N, K)),
         a(round_up(pl.mc * k_block_depth<T>(K), 16)),
         b_copies(pl.own_b ? threads_ : 1),
         threads(threads_) {}
