@@ -1,6 +1,9 @@
 """read_csv's one-pass scanner (fastmlp/_csvscan.pyx) against the csv module's reading: the same
 Table wherever it reads a file, float()'s bits for every number, and the csv module's result or
 error wherever it declines."""
+import csv
+import gc
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -12,8 +15,7 @@ from fastmlp.io import DataError, _read_csv_module, _read_plain_csv, read_csv
 def scan_column(texts):
     """The numbers of a one-column file holding `texts` as the scanner reads them, or None."""
     data = ("\n".join(texts) + "\n").encode()
-    one = np.zeros(1, np.intp)
-    scanned = _csvscan.scan_rows(data, 0, one, one - 1, 1, 0, len(texts))
+    scanned = _csvscan.scan_rows(data, 0, [0], [-1], 1, 0, len(texts), csv.field_size_limit())
     return None if scanned is None else scanned[0][:, 0]
 
 
@@ -37,6 +39,7 @@ def assert_same_table(fast, slow):
     "9007199254740992", "9007199254740993", "12345678901234567890", "0.1", "0.30000000000000004",
     "1.7976931348623157e308", "1e309", "4.9e-324", "2.4703282292062327e-324", "1e-400",
     "3.141592653589793238462643383279", "00012.500", "inf", "-Infinity", "nan", " 7 ", "\t-2.5\x0b",
+    "0.0001e100000", "1e-100000", "1e99999999999999999999",
 ])
 def test_numbers_read_as_float_reads_them(text):
     assert_same_bits(scan_column([text]), [text])
@@ -53,6 +56,11 @@ def test_numbers_read_as_float_reads_them(text):
     min_size=1, max_size=20))
 def test_decimal_numbers_get_float_s_bits(texts):
     assert_same_bits(scan_column(texts), texts)
+
+
+def test_a_capped_exponent_never_cancels_the_fraction_s_zeros():
+    # float() reads inf; a capped exponent of 100000 less 100000 zeros would read 1.0.
+    assert scan_column(["0." + "0" * 99999 + "1e1000000"]) is None
 
 
 @pytest.mark.parametrize("text", ["1_000", "  ", "1.5.3", "e5", "1e", "--1", "0x10", "1,5"])
@@ -105,6 +113,7 @@ def test_two_targets_keep_their_requested_order(tmp_path):
     "a,label\n1_000,cat\n",          # a number only float() reads
     "a,label\nx,cat\n",              # no number at all
     "a,label\n,cat\n",               # an empty field
+    "a,label\n1e999,cat\n",          # a number that is not finite
     "a,label\n1,c\x00t\n",           # a NUL byte
     "a,a\n1,2\n",                    # a column named twice
     "a,label\n",                     # no data row
@@ -132,24 +141,73 @@ def test_a_column_read_twice_goes_to_the_csv_module(tmp_path):
     assert read_csv(str(path), [], ["a", "a"]).X.tolist() == [[1, 1], [3, 3]]
 
 
+@pytest.fixture
+def field_limit_8():
+    before = csv.field_size_limit(8)
+    yield
+    csv.field_size_limit(before)
+
+
+LIMITED = [("a,label\n1,{}\n", None), ("a,b,c\n1,2,{}\n", ["b"]), ("a,{}\n1,2\n", None)]
+
+
+@pytest.mark.parametrize("text,features", LIMITED)
+def test_fields_as_long_as_the_csv_module_s_limit_are_read(tmp_path, field_limit_8, text, features):
+    path = tmp_path / "d.csv"
+    path.write_text(text.format("12345678"))
+    assert _read_plain_csv(path.read_bytes(), ["a"], features, str(path)) is not None
+
+
+@pytest.mark.parametrize("text,features", LIMITED)
+def test_longer_fields_go_to_the_csv_module_which_refuses_them(tmp_path, field_limit_8, text, features):
+    path = tmp_path / "d.csv"
+    path.write_text(text.format("123456789"))
+    assert _read_plain_csv(path.read_bytes(), ["a"], features, str(path)) is None
+    with pytest.raises(DataError, match="field larger than field limit"):
+        read_csv(str(path), ["a"], features)
+
+
 def test_more_rows_than_counted_are_declined():
-    one = np.zeros(1, np.intp)
-    assert _csvscan.scan_rows(b"1\n2\n3\n", 0, one, one - 1, 1, 0, 2) is None
-    X, _ = _csvscan.scan_rows(b"1\n2\n3", 0, one, one - 1, 1, 0, 3)
-    assert X[:, 0].tolist() == [1, 2, 3]
+    assert _csvscan.scan_rows(b"1\n2\n3\n", 0, [0], [-1], 1, 0, 2, 10) is None
+    X, _ = _csvscan.scan_rows(b"1\n2\n\n3", 0, [0], [-1], 1, 0, 4, 10)
+    assert X[:, 0].tolist() == [1, 2, 3] and X.flags.owndata  # not a view of 4 rows
 
 
 @pytest.mark.parametrize("start,x_column,y_column,n_features,n_targets,max_rows", [
     (-1, [0], [-1], 1, 0, 1), (99, [0], [-1], 1, 0, 1), (0, [0], [-1], 1, 0, -1),
     (0, [1], [-1], 1, 0, 1), (0, [-2], [-1], 1, 0, 1), (0, [-1], [1], 1, 1, 1), (0, [0], [], 1, 0, 1),
+    (0, [-1], [-1], 3, 0, 1), (0, [0, -1], [-1, 1], 1, 2, 1), (0, [0, 0], [-1, -1], 1, 0, 1),
 ])
 def test_arguments_that_would_index_out_of_bounds_are_refused(start, x_column, y_column, n_features,
                                                                n_targets, max_rows):
     with pytest.raises(ValueError, match="scan_rows"):
-        _csvscan.scan_rows(b"1\n", start, np.array(x_column, np.intp), np.array(y_column, np.intp),
-                           n_features, n_targets, max_rows)
+        _csvscan.scan_rows(b"1\n", start, x_column, y_column, n_features, n_targets, max_rows, 10)
+
+
+def test_no_data_is_refused():
     with pytest.raises(TypeError):
-        _csvscan.scan_rows(None, 0, np.zeros(1, np.intp), np.zeros(1, np.intp), 1, 1, 1)
+        _csvscan.scan_rows(None, 0, [0], [-1], 1, 0, 1, 10)
+
+
+def test_changing_the_column_map_during_the_scan_changes_nothing():
+    # A garbage-collector callback runs Python code in the middle of the scan (a label list
+    # allocates): the scan must index with its own checked copy of the map.
+    x_column, y_column = np.array([0, -1], np.intp), np.array([-1, 0], np.intp)
+    calls = []
+
+    def corrupt(phase, info):
+        calls.append(phase)
+        x_column[0] = 1 << 40
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)
+    gc.callbacks.append(corrupt)
+    try:
+        X, labels = _csvscan.scan_rows(b"1,a\n" * 1000, 0, x_column, y_column, 1, 1, 1000, 10)
+    finally:
+        gc.callbacks.remove(corrupt)
+        gc.set_threshold(*threshold)
+    assert calls and X[:, 0].tolist() == [1.0] * 1000 and labels == [["a"]] * 1000
 
 
 @settings(max_examples=300, deadline=None)

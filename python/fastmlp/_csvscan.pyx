@@ -3,8 +3,9 @@
 float64 matrix, label fields as stripped strings.
 
 Plain means what most CSV files are: no quotes, ASCII only, every row with the header's number of
-fields, rows ending in \\n or \\r\\n. Anything else returns None, and the csv module then reads
-the file and gives the result or the error, so a file reads the same either way."""
+fields, none longer than the csv module's field limit, rows ending in \\n or \\r\\n. Anything else
+returns None, and the csv module then reads the file and gives the result or the error, so a file
+gives the same numbers and labels either way."""
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.ref cimport PyObject
 from libc.stdint cimport uint64_t
@@ -18,26 +19,24 @@ cdef extern from "Python.h":
     double PyOS_string_to_double(const char* s, char** endptr,
                                  PyObject* overflow_exception) except? -1.0
 
-# 10^0 .. 10^22, each exact in a double.
+# 10^0 .. 10^22: every product on the way is exact in a double.
 cdef double[23] EXACT_POWERS
-for _p in range(23):
-    EXACT_POWERS[_p] = 10.0 ** _p
+EXACT_POWERS[0] = 1.0
+for _p in range(1, 23):
+    EXACT_POWERS[_p] = EXACT_POWERS[_p - 1] * 10.0
 
 cdef enum:
-    COMMA = 44
-    NEWLINE = 10
-    RETURN = 13
-    QUOTE = 34
-    LONGEST_GENERAL_NUMBER = 63
+    LONGEST_GENERAL_NUMBER = 63  # longer numbers than plain decimals send the file to the csv module
+    EXPONENT_CAP = 100000        # written exponents from here on are beyond any double either way
 
 
 cdef inline bint is_space(unsigned char c) noexcept nogil:
     """What str.strip() removes, among ASCII characters."""
-    return c == 32 or 9 <= c <= 13 or 28 <= c <= 31
+    return c == c' ' or 9 <= c <= 13 or 28 <= c <= 31
 
 
 cdef inline bint is_digit(unsigned char c) noexcept nogil:
-    return 48 <= c <= 57
+    return c'0' <= c <= c'9'
 
 
 cdef int plain_decimal(const unsigned char* s, Py_ssize_t n, double* out) noexcept nogil:
@@ -46,43 +45,44 @@ cdef int plain_decimal(const unsigned char* s, Py_ssize_t n, double* out) noexce
     then m and 10^|e| are exact doubles and m * 10^e or m / 10^-e is one correctly rounded
     operation, float()'s result (Clinger's fast path). Returns 1 when done, 0 when the text has
     that form but needs the general conversion, -1 when it does not have the form."""
-    cdef Py_ssize_t i = 0, exponent = 0, written_exponent = 0
+    cdef Py_ssize_t i = 0, exponent = 0, written_exponent = 0, significant = 0
     cdef uint64_t mantissa = 0
-    cdef Py_ssize_t significant = 0
     cdef bint negative = False, any_digit = False, exponent_negative = False
     cdef double value
-    if s[0] == 43 or s[0] == 45:  # + or -
-        negative = s[0] == 45
+    if s[0] == c'+' or s[0] == c'-':
+        negative = s[0] == c'-'
         i = 1
     # Past 19 significant digits the mantissa wraps: such text takes the general conversion.
     while i < n and is_digit(s[i]):
         any_digit = True
-        if mantissa or s[i] != 48:  # leading zeros are not significant
+        if mantissa or s[i] != c'0':  # leading zeros are not significant
             significant += 1
-            mantissa = mantissa * 10 + (s[i] - 48)
+            mantissa = mantissa * 10 + (s[i] - c'0')
         i += 1
-    if i < n and s[i] == 46:  # .
+    if i < n and s[i] == c'.':
         i += 1
         while i < n and is_digit(s[i]):
             any_digit = True
-            if mantissa or s[i] != 48:
+            if mantissa or s[i] != c'0':
                 significant += 1
-                mantissa = mantissa * 10 + (s[i] - 48)
+                mantissa = mantissa * 10 + (s[i] - c'0')
             exponent -= 1
             i += 1
     if not any_digit:
         return -1
-    if i < n and (s[i] == 101 or s[i] == 69):  # e or E
+    if i < n and (s[i] == c'e' or s[i] == c'E'):
         i += 1
-        if i < n and (s[i] == 43 or s[i] == 45):
-            exponent_negative = s[i] == 45
+        if i < n and (s[i] == c'+' or s[i] == c'-'):
+            exponent_negative = s[i] == c'-'
             i += 1
         if i == n or not is_digit(s[i]):
             return -1
         while i < n and is_digit(s[i]):
-            if written_exponent < 100000:  # beyond any double's range either way
-                written_exponent = written_exponent * 10 + (s[i] - 48)
+            if written_exponent < EXPONENT_CAP:
+                written_exponent = written_exponent * 10 + (s[i] - c'0')
             i += 1
+        if written_exponent >= EXPONENT_CAP:
+            return 0  # capped, it could cancel the fraction's zeros back into range
         exponent += -written_exponent if exponent_negative else written_exponent
     if i != n:
         return -1
@@ -105,8 +105,7 @@ cdef int to_double(const unsigned char* s, Py_ssize_t n, double* out) except -2:
     """s[:n] (stripped) as float() reads it into out: 0, or -1 where only float() itself would
     (underscores, a long number) or nothing can (the csv reader then reports it)."""
     cdef char[LONGEST_GENERAL_NUMBER + 1] text
-    cdef int form = plain_decimal(s, n, out)
-    if form == 1:
+    if plain_decimal(s, n, out) == 1:
         return 0
     if n > LONGEST_GENERAL_NUMBER:
         return -1
@@ -119,35 +118,46 @@ cdef int to_double(const unsigned char* s, Py_ssize_t n, double* out) except -2:
     return 0
 
 
-def scan_rows(bytes data not None, Py_ssize_t start, const Py_ssize_t[::1] x_column not None,
-              const Py_ssize_t[::1] y_column not None, Py_ssize_t n_features,
-              Py_ssize_t n_targets, Py_ssize_t max_rows):
+def _checked_columns(mapping, Py_ssize_t count, what):
+    """A private copy of mapping (nothing else can change it while the scan indexes with it) whose
+    entries >= 0 are 0 .. count - 1, each once, and the others -1."""
+    columns = np.array(mapping, dtype=np.intp)
+    used = np.sort(columns[columns != -1])
+    if columns.ndim != 1 or not np.array_equal(used, np.arange(count)):
+        raise ValueError(f"scan_rows: {what} must hold 0 .. {count - 1} once each and -1 elsewhere; "
+                         f"got {mapping!r}")
+    return columns
+
+
+def scan_rows(bytes data not None, Py_ssize_t start, x_column, y_column, Py_ssize_t n_features,
+              Py_ssize_t n_targets, Py_ssize_t max_rows, Py_ssize_t longest_field):
     """The rows of data[start:], each of len(x_column) fields: field f goes to column x_column[f]
     of X where that is >= 0, or to label y_column[f] of its row where that is >= 0 (stripped
     text), or is skipped. Blank lines are skipped as the csv module does. Returns (X, labels),
-    labels a list of rows of n_targets strings, or None where the text is not plain (above) or
-    has more than max_rows rows."""
+    labels a list of rows of n_targets strings, or None where the text is not plain (above: no
+    field may be longer than longest_field, the csv module's limit) or has more than max_rows
+    rows."""
     cdef const unsigned char* buf = <const unsigned char*>PyBytes_AS_STRING(data)
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(data), n_fields = x_column.shape[0]
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    if not 0 <= start <= n or max_rows < 0:
+        raise ValueError(f"scan_rows: start {start} of {n} bytes, max_rows {max_rows}")
+    x_array = _checked_columns(x_column, n_features, "x_column")
+    y_array = _checked_columns(y_column, n_targets, "y_column")
+    if y_array.shape[0] != x_array.shape[0]:
+        raise ValueError(f"scan_rows: {x_array.shape[0]} and {y_array.shape[0]} fields")
+    cdef const Py_ssize_t[::1] xc = x_array, yc = y_array
+    cdef Py_ssize_t n_fields = xc.shape[0]
     cdef Py_ssize_t pos = start, row = 0, field, first, end
     cdef unsigned char c
     cdef double value
-    # The loop below indexes without checks: its arguments are checked here.
-    if not 0 <= start <= n or max_rows < 0 or y_column.shape[0] != n_fields:
-        raise ValueError(f"scan_rows: start {start} of {n} bytes, max_rows {max_rows}, "
-                         f"{n_fields} and {y_column.shape[0]} fields")
-    for field in range(n_fields):
-        if not (-1 <= x_column[field] < n_features and -1 <= y_column[field] < n_targets):
-            raise ValueError(f"scan_rows: field {field} goes to column {x_column[field]} of "
-                             f"{n_features} or label {y_column[field]} of {n_targets}")
     X_array = np.empty((max_rows, n_features), dtype=np.float64)
     cdef double[:, ::1] X = X_array
     labels = []
     while pos < n:
-        if buf[pos] == NEWLINE:
+        if buf[pos] == c'\n':
             pos += 1
             continue
-        if buf[pos] == RETURN and pos + 1 < n and buf[pos + 1] == NEWLINE:
+        if buf[pos] == c'\r' and pos + 1 < n and buf[pos + 1] == c'\n':
             pos += 2
             continue
         if row == max_rows:
@@ -158,37 +168,38 @@ def scan_rows(bytes data not None, Py_ssize_t start, const Py_ssize_t[::1] x_col
             first = pos
             while pos < n:
                 c = buf[pos]
-                if c == COMMA or c == NEWLINE or c == RETURN:
+                if c == c',' or c == c'\n' or c == c'\r':
                     break
-                if c == QUOTE or c >= 128 or c == 0:
+                if c == c'"' or c >= 128 or c == 0:
                     return None
                 pos += 1
             end = pos
-            if field == n_fields:
+            if field == n_fields or end - first > longest_field:
                 return None
-            if x_column[field] >= 0:
+            if xc[field] >= 0:
                 while first < end and is_space(buf[first]):
                     first += 1
                 while end > first and is_space(buf[end - 1]):
                     end -= 1
                 if first == end or to_double(buf + first, end - first, &value) < 0:
                     return None
-                X[row, x_column[field]] = value
-            elif y_column[field] >= 0:
-                row_labels[y_column[field]] = data[first:end].decode("ascii").strip()
+                X[row, xc[field]] = value
+            elif yc[field] >= 0:
+                row_labels[yc[field]] = data[first:end].decode("ascii").strip()
             field += 1
-            if pos == n or buf[pos] != COMMA:
+            if pos == n or buf[pos] != c',':
                 break
             pos += 1
         if field != n_fields:
             return None
         if pos < n:  # \n or \r\n; a lone \r ends a row for the csv module only
-            if buf[pos] == RETURN:
-                if pos + 1 == n or buf[pos + 1] != NEWLINE:
+            if buf[pos] == c'\r':
+                if pos + 1 == n or buf[pos + 1] != c'\n':
                     return None
                 pos += 1
             pos += 1
         if n_targets:
             labels.append(row_labels)
         row += 1
-    return X_array[:row], labels
+    # Blank lines left rows unused: a copy, so that X does not hold them.
+    return (X_array if row == max_rows else X_array[:row].copy()), labels
