@@ -98,15 +98,18 @@ def _split(X, y, args, stratify):
         raise fio.DataError(f"--val {args.val} and --test {args.test} leave no training samples out of {n}")
     # Stratify only when every class can appear on each side.
     labels = y if stratify and np.bincount(y).min() >= 3 else None
-    train, held_out = (X, y), {}
+    # The rows are split by index, and X is gathered once per part, not once more for the
+    # training rows left after the test split.
+    train, held_out = np.arange(n), {}
     if n_test:
-        Xtr, Xte, ytr, yte = data.train_test_split(X, y, test_size=n_test, stratify=labels, seed=args.seed)
-        train, held_out["test"] = (Xtr, ytr), (Xte, yte)
-        labels = ytr if labels is not None else None
+        train, held_out["test"] = data.train_test_split(train, test_size=n_test, stratify=labels,
+                                                        seed=args.seed)
     if n_val:
-        Xtr, Xva, ytr, yva = data.train_test_split(*train, test_size=n_val, stratify=labels, seed=args.seed + 1)
-        train, held_out["val"] = (Xtr, ytr), (Xva, yva)
-    return {"train": train, **{name: held_out[name] for name in ("val", "test") if name in held_out}}
+        rows = train
+        train, held_out["val"] = data.train_test_split(rows, test_size=n_val, seed=args.seed + 1,
+                                                       stratify=None if labels is None else labels[rows])
+    parts = {"train": train, **{name: held_out[name] for name in ("val", "test") if name in held_out}}
+    return {name: (X[rows], y[rows]) for name, rows in parts.items()}
 
 
 def _build_model(args, input_dim, units, task):
@@ -183,9 +186,11 @@ def train(args):
                              labels=labels, scaler=fio.fit_scaler(parts["train"][0], args.scale))
     if task == "regression" and args.scale != "none":
         prep.target_scaler = fio.fit_scaler(parts["train"][1], "standard")
-    scaled = {name: (prep.transform(X), fio.scale(t, prep.target_scaler)) for name, (X, t) in parts.items()}
-
     model, optimizer = _build_model(args, table.X.shape[1], units, task)
+    # In the model's dtype once: fit, evaluate and predict would each convert them again.
+    scaled = {name: (prep.transform(X).astype(model.dtype, copy=False), fio.scale(t, prep.target_scaler))
+              for name, (X, t) in parts.items()}
+
     model.preprocessing = prep
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     callbacks = []
