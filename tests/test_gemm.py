@@ -138,6 +138,20 @@ def test_a_read_in_place_gives_the_packed_results(M, K, trans, dtype):
             assert np.array_equal(C, C_wide[:, :N]), (act, N)
 
 
+# Products split by columns read B's rows in place where the AVX-512 kernels pack B as they go:
+# the last panel, cut by B's edge, must be read with a mask (the sanitizer job catches a read
+# past B's end) and packed with zeros like the rest. Every width past a whole panel, one and
+# several K blocks, B exactly as large as its values.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("N", [40, 47, 48, 100, 1000])
+@pytest.mark.parametrize("K", [5, 600])
+def test_products_split_by_columns_read_nothing_past_b(N, K, dtype, restore_threads):
+    for threads in (1, 2):
+        fm.set_num_threads(threads)
+        for M in (7, 100):
+            check(M, N, K, dtype, act="relu", accumulate=True, seed=N + K)
+
+
 def test_leaky_relu_alpha_is_used():
     check(9, 20, 7, np.float32, act="leaky_relu", alpha=0.3)
     check(9, 20, 7, np.float64, act="leaky_relu", alpha=2.5)
@@ -257,7 +271,9 @@ def isa_cases():
     """Every shape and layout above with each activation, bias and accumulation: name -> C."""
     out = {}
     for dtype in (np.float32, np.float64):
-        for M, N, K in SHAPES + [(1024, 300, 600), (130, 33, 1000)]:
+        # Beyond SHAPES: row blocks with their own B, and products split by columns whose
+        # AVX-512 kernels pack B's panels as they read them (one partial, three K blocks).
+        for M, N, K in SHAPES + [(1024, 300, 600), (130, 33, 1000), (100, 1000, 600)]:
             for t, (ta, tb) in enumerate(TRANSPOSES):
                 for a, act in enumerate(ACTIVATIONS):
                     rng = np.random.default_rng([M, N, K, t, a])

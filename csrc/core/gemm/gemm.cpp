@@ -147,9 +147,9 @@ void pack_b_panels(const GemmOps<T>& ops, i64 kc, i64 nc, i64 jp0, i64 jp1, cons
 // at explicit barriers (no worksharing constructs, which would bind to a caller's region). Row
 // blocks share B's panel, which the team packs between two barriers per K block, or each thread
 // packs all of it into its own bpack (pl.own_b) and meets no other. A single row block is split
-// by columns: each thread packs and reads only its own panels, at places that stay put from one
-// K block to the next (panel jp at jp * NR * kcb), and the team meets only when a new NC block
-// reassigns them.
+// by columns: each thread packs (or has its kernel calls pack) and reads only its own panels, at
+// places that stay put from one K block to the next (panel jp at jp * NR * kcb), and the team
+// meets only when a new NC block reassigns them.
 template <class T>
 void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb, i64 csb, T* C,
          i64 ldc, bool accumulate, const GemmEpilogue<T>& ep, const Plan& pl, T* bpack, T* apack,
@@ -167,6 +167,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
   // place whenever rsa == 1, mnist-s-64 and mnist-m-128 trained 0.97x as fast.
   const bool in_place = ops.kernel_in_place && (rsa == 1 || csa == 1) &&
                         N <= ops.panels * Bk::NR;
+  // A thread's own panels, each read by one kernel call per K block, with B's rows contiguous (W
+  // in a forward product): the call packs them as its first tile reads them (kernels.h).
+  const bool pack_in_kernel = own_panels && csb == 1 && !in_place && ops.kernel_packing_b;
 
   for (i64 jc = 0; jc < N; jc += Bk::NC) {
     const i64 nc = std::min(Bk::NC, N - jc);
@@ -183,8 +186,9 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
       if (meet && (jc > 0 || kb > 0)) {
 #pragma omp barrier
       }  // the previous block's kernels are done with bpack (a team call starts with it unused)
-      pack_b_panels(ops, kc, nc, jp_begin, jp_end, B + pc * rsb + jc * csb, rsb, csb, bpack,
-                    Bk::NR * kcb);
+      if (!pack_in_kernel)
+        pack_b_panels(ops, kc, nc, jp_begin, jp_end, B + pc * rsb + jc * csb, rsb, csb, bpack,
+                      Bk::NR * kcb);
       if (meet) {
 #pragma omp barrier
       }  // all of bpack is packed
@@ -202,10 +206,13 @@ void run(i64 M, i64 N, i64 K, const T* A, i64 rsa, i64 csa, const T* B, i64 rsb,
           const T* bias = pc == 0 && ep.bias ? ep.bias + j : nullptr;
           const TileColumn<T> col{C + ic * ldc + j, ldc, mc, n, Bk::NR * kcb,
                                   accumulate || pc > 0, bias, last, ep.act.kind, T(ep.act.alpha)};
+          T* b_panels = bpack + jp * Bk::NR * kcb;
           if (in_place)
-            ops.kernel_in_place(kc, a_block, rsa, csa, bpack + jp * Bk::NR * kcb, col);
+            ops.kernel_in_place(kc, a_block, rsa, csa, b_panels, col);
+          else if (pack_in_kernel)
+            ops.kernel_packing_b(kc, apack, B + pc * rsb + j, rsb, b_panels, col);
           else
-            ops.kernel(kc, apack, bpack + jp * Bk::NR * kcb, col);
+            ops.kernel(kc, apack, b_panels, col);
         }
       }
     }

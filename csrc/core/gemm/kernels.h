@@ -57,6 +57,10 @@ struct GemmOps {
   // kernel's results with A read in place (rsa == 1 or csa == 1), or null.
   void (*kernel_in_place)(i64 kc, const T* a, i64 rsa, i64 csa, const T* b,
                           const TileColumn<T>& t) = nullptr;
+  // kernel's results, B's panels (t.n columns, rows contiguous at w, rsb apart) packed into b,
+  // at b + t.b_next for the second, as it goes, instead of by pack_b beforehand; or null.
+  void (*kernel_packing_b)(i64 kc, const T* a, const T* w, i64 rsb, T* b,
+                           const TileColumn<T>& t) = nullptr;
 };
 
 struct GemmKernels {
