@@ -12,7 +12,6 @@
 // kernel_avx2.cpp (see kernels.h).
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstdint>
 
 #include "core/gemm/a_source.h"
@@ -129,8 +128,8 @@ struct PackedB {
 // out + q * next) as it is read, with columns past B's edge (mask) packed as zeros, as pack_b
 // pads them: the tiles after the first read the packed panel in L1 as usual. The rows are a
 // stride apart (W's rows: a page each for 1024 floats or more), which the hardware prefetcher
-// does not follow across pages: each row is prefetched kRowsAhead rows before it is read (0.94-0.99x
-// without on the forward products).
+// does not follow across pages: each row is prefetched kRowsAhead rows before it is read
+// (0.94-1.00x without on the forward products; 6, 12 or 48 rows ahead read like 24).
 template <class Z>
 struct RowsOfB {
   static constexpr i64 kRowsAhead = 24;
@@ -145,10 +144,13 @@ struct RowsOfB {
     return v;
   }
   void step() {
-    // An address only, and prefetching past B's end is harmless: integer arithmetic.
-    const uintptr_t ahead = reinterpret_cast<uintptr_t>(w) + uintptr_t(kRowsAhead * rsb) * sizeof(*w);
+    // An address only (prefetching past B's end is harmless). Two panels are 128 bytes: three
+    // cache lines where the row does not start on one.
+    const uintptr_t ahead =
+        reinterpret_cast<uintptr_t>(w) + uintptr_t(kRowsAhead * rsb * i64(sizeof(*w)));
     _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(ahead + 64), _MM_HINT_T0);  // two panels: 128 bytes
+    _mm_prefetch(reinterpret_cast<const char*>(ahead + 64), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(ahead + 127), _MM_HINT_T0);
     w += rsb;
     out += Blocking<typename Z::T>::NR;
   }
@@ -262,26 +264,26 @@ void kernel_in_place(i64 kc, const typename Z::T* a, i64 rsa, i64 csa, const typ
 // kernel's results with the column's B panels packed into b by its first tile (RowsOfB), from B's
 // rows at w (csb == 1) a stride rsb apart, rather than by pack_b beforehand: the strided reads of
 // W in a forward product overlap that tile's FMAs, and the rest of the column reads the panels
-// from L1. Forward products on 1 and 2 threads ran 1.01-1.09x (128 x 784 x 512 most), the
-// MNIST-shaped training steps 1.02-1.045x.
+// from L1. Forward products on 1 and 2 threads ran 0.99-1.13x (128 x 784 x 512 float32
+// 1.07-1.10x, 64 x 784 x 128 float64 1.08-1.13x), training steps 1.01-1.02x.
 template <class Z>
 void kernel_packing_b(i64 kc, const typename Z::T* a, const typename Z::T* w, i64 rsb,
                       typename Z::T* b, const TileColumn<typename Z::T>& col) {
   using T = typename Z::T;
   constexpr i64 MR = 6, NR = Blocking<T>::NR;
-  const RowsOfB<Z> rows{w, rsb, b, col.b_next, Z::first(std::min(col.n, NR)),
-                        Z::first(col.n > NR ? col.n - NR : 0)};
-  const PackedA<T> first_rows(a, kc);
+  const RowsOfB<Z> b_rows{w, rsb, b, col.b_next, Z::first(col.n < NR ? col.n : NR),
+                          Z::first(col.n > NR ? col.n - NR : 0)};
+  const PackedA<T> a_rows(a, kc);
   if (col.m > MR) {
     if (col.n > NR)
-      tile<Z, 2, 2>(kc, first_rows, rows, col);
+      tile<Z, 2, 2>(kc, a_rows, b_rows, col);
     else
-      tile<Z, 2, 1>(kc, first_rows, rows, col);
+      tile<Z, 2, 1>(kc, a_rows, b_rows, col);
   } else {
     if (col.n > NR)
-      tile<Z, 1, 2>(kc, first_rows, rows, col);
+      tile<Z, 1, 2>(kc, a_rows, b_rows, col);
     else
-      tile<Z, 1, 1>(kc, first_rows, rows, col);
+      tile<Z, 1, 1>(kc, a_rows, b_rows, col);
   }
   if (col.m <= 2 * MR) return;
   TileColumn<T> rest = col;

@@ -57,8 +57,9 @@ struct GemmOps {
   // kernel's results with A read in place (rsa == 1 or csa == 1), or null.
   void (*kernel_in_place)(i64 kc, const T* a, i64 rsa, i64 csa, const T* b,
                           const TileColumn<T>& t) = nullptr;
-  // kernel's results, B's panels (t.n columns, rows contiguous at w, rsb apart) packed into b,
-  // at b + t.b_next for the second, as it goes, instead of by pack_b beforehand; or null.
+  // kernel's results, B's panels (t.n columns, rows contiguous at w, rsb apart) packed into b
+  // (64-byte aligned; the second panel at b + t.b_next, columns past t.n as zeros, as pack_b
+  // writes them) as it goes, instead of by pack_b beforehand; or null.
   void (*kernel_packing_b)(i64 kc, const T* a, const T* w, i64 rsb, T* b,
                            const TileColumn<T>& t) = nullptr;
 };
