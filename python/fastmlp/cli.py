@@ -105,9 +105,9 @@ def _split(X, y, args, stratify):
         train, held_out["test"] = data.train_test_split(train, test_size=n_test, stratify=labels,
                                                         seed=args.seed)
     if n_val:
-        rows = train
-        train, held_out["val"] = data.train_test_split(rows, test_size=n_val, seed=args.seed + 1,
-                                                       stratify=None if labels is None else labels[rows])
+        rest = train
+        train, held_out["val"] = data.train_test_split(rest, test_size=n_val, seed=args.seed + 1,
+                                                       stratify=None if labels is None else labels[rest])
     parts = {"train": train, **{name: held_out[name] for name in ("val", "test") if name in held_out}}
     return {name: (X[rows], y[rows]) for name, rows in parts.items()}
 

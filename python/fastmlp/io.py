@@ -80,10 +80,11 @@ def _read_plain_csv(data, target, features, path):
         return None
     if len(set(features)) < len(features) or len(set(target)) < len(target) or set(features) & set(target):
         return None  # a column read twice
+    position = {name: i for i, name in enumerate(header)}
     x_column = np.full(len(header), -1, dtype=np.intp)
     y_column = np.full(len(header), -1, dtype=np.intp)
-    x_column[[header.index(name) for name in features]] = np.arange(len(features))
-    y_column[[header.index(name) for name in target]] = np.arange(len(target))
+    x_column[[position[name] for name in features]] = np.arange(len(features))
+    y_column[[position[name] for name in target]] = np.arange(len(target))
     most_rows = data.count(b"\n", end + 1) + (not data.endswith(b"\n"))
     scanned = _csvscan.scan_rows(data, end + 1, x_column, y_column, len(features), len(target),
                                  most_rows, longest_field)

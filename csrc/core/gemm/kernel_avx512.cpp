@@ -210,12 +210,12 @@ __attribute__((noinline)) void tile(i64 kc, Src src, BSrc b, const TileColumn<ty
 }
 
 // The tiles of 6 R rows of one column, with one or two B micro-panels.
-template <class Z, int R, class Src>
-void tiles(i64 kc, Src src, const typename Z::T* b, const TileColumn<typename Z::T>& t) {
+template <class Z, int R, class Src, class BSrc>
+void tiles(i64 kc, Src src, BSrc b, const TileColumn<typename Z::T>& t) {
   if (t.n > Blocking<typename Z::T>::NR)
-    tile<Z, R, 2>(kc, src, PackedB<Z>{b, t.b_next}, t);
+    tile<Z, R, 2>(kc, src, b, t);
   else
-    tile<Z, R, 1>(kc, src, PackedB<Z>{b, t.b_next}, t);
+    tile<Z, R, 1>(kc, src, b, t);
 }
 
 // The column's tiles twelve rows at a time, and six for the rest, two B micro-panels at a time
@@ -225,15 +225,16 @@ void kernel(i64 kc, const typename Z::T* a, const typename Z::T* b,
             const TileColumn<typename Z::T>& col) {
   using T = typename Z::T;
   constexpr i64 MR = 6;
+  const PackedB<Z> panels{b, col.b_next};
   TileColumn<T> t = col;
   i64 ir = 0;
   for (; ir + MR < col.m; ir += 2 * MR, a += 2 * MR * kc, t.c += 2 * MR * t.ldc) {
     t.m = col.m - ir;
-    tiles<Z, 2>(kc, PackedA<T>(a, kc), b, t);
+    tiles<Z, 2>(kc, PackedA<T>(a, kc), panels, t);
   }
   if (ir < col.m) {
     t.m = col.m - ir;
-    tiles<Z, 1>(kc, PackedA<T>(a, kc), b, t);
+    tiles<Z, 1>(kc, PackedA<T>(a, kc), panels, t);
   }
 }
 
@@ -243,21 +244,22 @@ void kernel_in_place(i64 kc, const typename Z::T* a, i64 rsa, i64 csa, const typ
                      const TileColumn<typename Z::T>& col) {
   using T = typename Z::T;
   constexpr i64 MR = 6;
+  const PackedB<Z> panels{b, col.b_next};
   TileColumn<T> t = col;
   i64 ir = 0;
   for (; ir + 2 * MR <= col.m; ir += 2 * MR, a += 2 * MR * rsa, t.c += 2 * MR * t.ldc) {
     t.m = col.m - ir;
     if (rsa == 1)
-      tiles<Z, 2>(kc, ColumnsOfA<T>{a, csa}, b, t);
+      tiles<Z, 2>(kc, ColumnsOfA<T>{a, csa}, panels, t);
     else
-      tiles<Z, 2>(kc, RowsOfA<T, 2 * MR>(a, rsa, csa, t.m), b, t);
+      tiles<Z, 2>(kc, RowsOfA<T, 2 * MR>(a, rsa, csa, t.m), panels, t);
   }
   if (ir < col.m) {  // the last rows, each read by its own stream
     t.m = col.m - ir;
     if (t.m > MR)
-      tiles<Z, 2>(kc, RowsOfA<T, 2 * MR>(a, rsa, csa, t.m), b, t);
+      tiles<Z, 2>(kc, RowsOfA<T, 2 * MR>(a, rsa, csa, t.m), panels, t);
     else
-      tiles<Z, 1>(kc, RowsOfA<T, MR>(a, rsa, csa, t.m), b, t);
+      tiles<Z, 1>(kc, RowsOfA<T, MR>(a, rsa, csa, t.m), panels, t);
   }
 }
 
@@ -273,18 +275,10 @@ void kernel_packing_b(i64 kc, const typename Z::T* a, const typename Z::T* w, i6
   constexpr i64 MR = 6, NR = Blocking<T>::NR;
   const RowsOfB<Z> b_rows{w, rsb, b, col.b_next, Z::first(col.n < NR ? col.n : NR),
                           Z::first(col.n > NR ? col.n - NR : 0)};
-  const PackedA<T> a_rows(a, kc);
-  if (col.m > MR) {
-    if (col.n > NR)
-      tile<Z, 2, 2>(kc, a_rows, b_rows, col);
-    else
-      tile<Z, 2, 1>(kc, a_rows, b_rows, col);
-  } else {
-    if (col.n > NR)
-      tile<Z, 1, 2>(kc, a_rows, b_rows, col);
-    else
-      tile<Z, 1, 1>(kc, a_rows, b_rows, col);
-  }
+  if (col.m > MR)
+    tiles<Z, 2>(kc, PackedA<T>(a, kc), b_rows, col);
+  else
+    tiles<Z, 1>(kc, PackedA<T>(a, kc), b_rows, col);
   if (col.m <= 2 * MR) return;
   TileColumn<T> rest = col;
   rest.c += 2 * MR * col.ldc;
