@@ -33,16 +33,53 @@ def test_bad_X_at_every_entry_point(entry, bad, match):
 
 
 @pytest.mark.parametrize("dtype,big", [(np.float32, 3e38), (np.float64, 1e308)])
-def test_finite_values_whose_sum_overflows_are_accepted(dtype, big):
-    # The finiteness check sums first: an overflowing sum of finite values is not an error...
-    Xbig = np.full((4, 3), big, dtype)
+@pytest.mark.parametrize("layout", ["C", "strided"])
+def test_finite_values_whose_sum_overflows_are_accepted(dtype, big, layout):
+    # A C-contiguous array takes the core's check, any other layout NumPy's sum: finite values
+    # whose sum overflows are not an error on either path...
+    Xbig = np.full((4, 6), big, dtype)
     Xbig[1] = -big
-    check_X = fm._validation.check_X
-    np.testing.assert_array_equal(check_X(Xbig, dtype), Xbig)
+    if layout == "strided":
+        Xbig = Xbig[:, ::2]
+    check = fm._validation._check_finite
+    check(Xbig, "X")
     # ...but a non-finite value among them still is, wherever the sum ends up.
     Xbig[2, 1] = np.inf
     with pytest.raises(ValueError, match=r"X contains inf at row 2, column 1"):
-        check_X(Xbig, dtype)
+        check(Xbig, "X")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 15, 65536 + 17, 300_001])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_core_finite_check_finds_every_non_finite_value(dtype, n, threads, restore_threads):
+    # Sizes on both sides of the vector width and of the size from which two threads share the
+    # pass; places at both ends and where two threads' shares meet.
+    fm.set_num_threads(threads)
+    x = np.random.default_rng(n).standard_normal(n).astype(dtype)
+    assert fm._core.all_finite(x)
+    for place in sorted({0, n // 2 - 1, n // 2, n - 1} - {-1}):
+        for bad in (np.nan, np.inf, -np.inf):
+            x_bad = x.copy()
+            x_bad[place] = bad
+            assert not fm._core.all_finite(x_bad), (place, bad)
+    # The largest finite values and signed zeros are finite: no product or sum of them misleads.
+    edges = np.array([np.finfo(dtype).max, -np.finfo(dtype).max, -0.0, np.finfo(dtype).tiny], dtype)
+    assert fm._core.all_finite(np.resize(edges, n))
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a[::-1],                                          # negative strides
+    lambda a: a.astype(a.dtype.newbyteorder()),                 # byte-swapped
+    lambda a: np.frombuffer(b"\0" + a.tobytes(), a.dtype, offset=1),  # unaligned
+])
+def test_arrays_the_core_check_does_not_take_are_checked_by_numpy(make):
+    a = np.zeros(10, np.float32)
+    a[7] = np.nan
+    arr = make(a)
+    index = int(np.flatnonzero(np.isnan(arr))[0])
+    with pytest.raises(ValueError, match=rf"y contains nan at index {index}"):
+        fm._validation._check_finite(arr, "y")
 
 
 def test_row_counts_must_agree():

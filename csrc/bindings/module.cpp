@@ -18,6 +18,7 @@
 
 #include "bindings/testing.h"
 #include "core/activations.h"
+#include "core/finite.h"
 #include "core/init.h"
 #include "core/losses.h"
 #include "core/metrics.h"
@@ -430,6 +431,18 @@ void bind_fills(py::module_& m) {
   }, py::arg("out").noconvert(), py::arg("mean"), py::arg("std"), py::arg("seed"), py::arg("stream"));
 }
 
+// The input check of fastmlp._validation, for a C-contiguous array of either dtype (others take
+// NumPy's path there).
+template <class T>
+void bind_all_finite(py::module_& m) {
+  m.def("all_finite", [](const py::array_t<T, py::array::c_style>& x) {
+    const T* values = x.data();
+    const i64 n = i64(x.size());
+    py::gil_scoped_release nogil;
+    return all_finite(values, n);
+  }, py::arg("x").noconvert(), "True when no value of x is an infinity or a NaN.");
+}
+
 // The fused update on a caller's float64 vector, for small problems driven from Python
 // (fastmlp.optimizers.minimize): params and state are updated in place.
 void bind_optimizer_step(py::module_& m) {
@@ -467,6 +480,8 @@ PYBIND11_MODULE(_core, m) {
   bind_fills<float>(m);
   bind_fills<double>(m);
   bind_optimizer_step(m);
+  bind_all_finite<float>(m);
+  bind_all_finite<double>(m);
 
   py::register_exception<Diverged>(m, "DivergenceError", PyExc_FloatingPointError);
   m.attr("ACTIVATIONS") = names_tuple(kActivationNames);
