@@ -41,6 +41,8 @@ def test_finite_values_whose_sum_overflows_are_accepted(dtype, big, layout):
     Xbig[1] = -big
     if layout == "strided":
         Xbig = Xbig[:, ::2]
+    else:
+        assert fm._validation.check_X(Xbig, dtype) is Xbig  # accepted, and not copied
     check = fm._validation._check_finite
     check(Xbig, "X")
     # ...but a non-finite value among them still is, wherever the sum ends up.
@@ -68,18 +70,43 @@ def test_core_finite_check_finds_every_non_finite_value(dtype, n, threads, resto
     assert fm._core.all_finite(np.resize(edges, n))
 
 
-@pytest.mark.parametrize("make", [
-    lambda a: a[::-1],                                          # negative strides
-    lambda a: a.astype(a.dtype.newbyteorder()),                 # byte-swapped
-    lambda a: np.frombuffer(b"\0" + a.tobytes(), a.dtype, offset=1),  # unaligned
+def test_core_check_refuses_unaligned_arrays():
+    unaligned = np.frombuffer(b"\0" + np.zeros(4, np.float32).tobytes(), np.float32, offset=1)
+    with pytest.raises(ValueError, match=r"x must be aligned to its dtype; got an unaligned array"):
+        fm._core.all_finite(unaligned)
+
+
+class CoreCheckSpy:
+    """Stands in for fastmlp._core in _validation: records the arrays all_finite is given."""
+
+    def __init__(self):
+        self.calls = []
+
+    def all_finite(self, x):
+        self.calls.append(x)
+        return fm._core.all_finite(x)
+
+
+@pytest.mark.parametrize("make,by_core", [
+    (lambda a: a, True),                                                # C-contiguous
+    (lambda a: np.frombuffer(a.tobytes(), a.dtype), True),              # read-only
+    (lambda a: a[::-1], False),                                         # negative strides
+    (lambda a: a.astype(a.dtype.newbyteorder()), False),                # byte-swapped
+    (lambda a: np.frombuffer(b"\0" + a.tobytes(), a.dtype, offset=1), False),  # unaligned
+    (lambda a: a.astype(np.float16), False),                            # another float type
 ])
-def test_arrays_the_core_check_does_not_take_are_checked_by_numpy(make):
+def test_each_layout_takes_its_check_and_the_message_names_the_value(make, by_core, monkeypatch):
+    # C-contiguous, aligned float32 or float64 goes to the core's check, any other array to
+    # NumPy's sum; either way the message names the place of the NaN.
     a = np.zeros(10, np.float32)
     a[7] = np.nan
     arr = make(a)
+    spy = CoreCheckSpy()
+    monkeypatch.setattr(fm._validation, "_core", spy)
     index = int(np.flatnonzero(np.isnan(arr))[0])
     with pytest.raises(ValueError, match=rf"y contains nan at index {index}"):
         fm._validation._check_finite(arr, "y")
+    assert [call is arr for call in spy.calls] == ([True] if by_core else [])
 
 
 def test_row_counts_must_agree():

@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -431,13 +432,15 @@ void bind_fills(py::module_& m) {
   }, py::arg("out").noconvert(), py::arg("mean"), py::arg("std"), py::arg("seed"), py::arg("stream"));
 }
 
-// The input check of fastmlp._validation, for a C-contiguous array of either dtype (others take
-// NumPy's path there).
+// The input check of fastmlp._validation, for a C-contiguous, aligned array of either dtype
+// (others take NumPy's path there).
 template <class T>
 void bind_all_finite(py::module_& m) {
   m.def("all_finite", [](const py::array_t<T, py::array::c_style>& x) {
     const T* values = x.data();
     const i64 n = i64(x.size());
+    if (reinterpret_cast<std::uintptr_t>(values) % alignof(T) != 0)
+      throw std::invalid_argument("x must be aligned to its dtype; got an unaligned array");
     py::gil_scoped_release nogil;
     return all_finite(values, n);
   }, py::arg("x").noconvert(), "True when no value of x is an infinity or a NaN.");

@@ -55,7 +55,7 @@ def _check_finite(arr, name):
     if arr.dtype.kind != "f" or not arr.size:
         return
     if arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous and arr.flags.aligned:
-        # The core's pass: threaded, and exact (2.6x faster than the sum below on 6144 x 784).
+        # The core's pass: threaded, and exact where a sum can overflow.
         if _core.all_finite(arr):
             return
     else:

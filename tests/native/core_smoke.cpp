@@ -3,11 +3,14 @@
 // runs it under qemu (.ci/run). Independent references only: plain loops in double for the
 // products, central differences in double for the gradients, the C library for the vector math.
 // Exit status 0 when every check passes; each failure prints what it compared and by how much.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <vector>
 
+#include "core/finite.h"
 #include "core/gemm/gemm.h"
 #include "core/init.h"
 #include "core/network.h"
@@ -24,6 +27,13 @@ void expect(bool ok, const char* what, double value, double bound) {
   if (ok) return;
   ++failures;
   std::printf("FAIL %s: %.3g (bound %.3g)\n", what, value, bound);
+}
+
+template <class T>
+double differing(const std::vector<T>& a, const std::vector<T>& b) {
+  double count = 0;
+  for (size_t i = 0; i < a.size(); ++i) count += a[i] != b[i];
+  return count;
 }
 
 template <class T>
@@ -92,7 +102,7 @@ void check_gemm() {
       set_num_threads(2);
       gemm(M, N, K, A.data(), rsa, csa, B.data(), rsb, csb, C2.data(), N, false,
            GemmEpilogue<T>{bias.data(), Activation{Act::Relu}});
-      expect(C2 == C, "gemm on 2 threads differs from 1 thread", 0, 0);
+      expect(C2 == C, "gemm on 2 threads: values differing from 1 thread", differing(C, C2), 0);
     }
 }
 
@@ -111,7 +121,7 @@ void check_vmath() {
                       std::abs(s[i] - 1 / (1 + std::exp(-v))) * (1 + std::exp(-v)),
                       std::abs(t[i] - std::tanh(v)) / std::max(std::abs(std::tanh(v)), 1e-30)});
   }
-  const double bound = 4 * 0x1p-24;  // a few float32 ulp
+  const double bound = 4 * 0x1p-24;  // two float32 ulp at most (an ulp is 2^-23 to 2^-24 relative)
   expect(worst <= bound, "vector math relative error", worst, bound);
 }
 
@@ -162,12 +172,41 @@ void check_xor() {
   const float X[] = {0, 0, 0, 1, 1, 0, 1, 1}, target[] = {0, 1, 1, 0};
   double loss = 0;
   for (int step = 0; step < 2000; ++step)
-    expect(net.train_step(X, Targets<float>{target, nullptr, nullptr}, 4, loss),
-           "XOR step not finite", loss, 0);
+    if (!net.train_step(X, Targets<float>{target, nullptr, nullptr}, 4, loss)) {
+      expect(false, "XOR: a step's loss or gradient was not finite", loss, 0);
+      return;
+    }
   float out[4];
   net.predict(X, 4, out, false);
   for (int i = 0; i < 4; ++i)
     expect((out[i] > 0.5f) == (target[i] > 0.5f), "XOR point misclassified", out[i], 0.5);
+}
+
+// Each NaN and infinity found, at both ends and where two threads' shares meet, on sizes either
+// side of the one where the check takes two threads (64 Ki values).
+template <class T>
+void check_all_finite() {
+  const T bad[] = {std::numeric_limits<T>::quiet_NaN(), -std::numeric_limits<T>::quiet_NaN(),
+                   std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity()};
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (i64 n : {1, 17, 70001}) {
+      std::vector<T> x = random_values<T>(n, 6);
+      x[0] = std::numeric_limits<T>::max();
+      x[size_t(n - 1)] = -T(0);
+      expect(all_finite(x.data(), n), "all_finite refused finite values", double(n), 0);
+      for (i64 place : {i64(0), n / 2 - 1, n / 2, n - 1}) {
+        if (place < 0) continue;
+        for (T value : bad) {
+          const T saved = x[size_t(place)];
+          x[size_t(place)] = value;
+          expect(!all_finite(x.data(), n), "all_finite missed a NaN or infinity at", double(place),
+                 0);
+          x[size_t(place)] = saved;
+        }
+      }
+    }
+  }
 }
 
 // A step large enough for a team (one parallel region) gives the bits of one thread.
@@ -190,7 +229,8 @@ void check_team_step() {
     if (threads == 2)
       expect(net.step_threads(rows) == 2, "the step did not take a team", net.step_threads(rows), 2);
   }
-  expect(params[0] == params[1], "a team step differs from one thread", 0, 0);
+  expect(params[0] == params[1], "team step: parameters differing from one thread",
+         differing(params[0], params[1]), 0);
 }
 
 }  // namespace
@@ -200,6 +240,8 @@ int main() {
   check_gemm<float>();
   check_gemm<double>();
   check_vmath();
+  check_all_finite<float>();
+  check_all_finite<double>();
   check_gradients();
   check_xor();
   check_team_step();
