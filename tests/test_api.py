@@ -157,7 +157,9 @@ def test_softmax_over_many_short_rows(dtype, classes, rows):
         outs = []
         for threads in (1, 2):
             fm.set_num_threads(threads)
-            outs.append(fm._core._activation("softmax", Z))
+            A = Z.copy()
+            fm._core._activation_forward("softmax", A)
+            outs.append(A)
     finally:
         fm.set_num_threads(before)
     np.testing.assert_array_equal(outs[0], outs[1])

@@ -1,6 +1,7 @@
-// Internal bindings for the tests only (names start with an underscore; not part of the API):
-// the GEMM with every stride layout and epilogue, the dispatched ISA, the vector math, the
-// activations' forward pass, and the sum of squares behind gradient norms and the L2 penalty.
+// Internal bindings for the tests and the kernel benchmarks only (names start with an underscore;
+// not part of the API): the GEMM with every stride layout and epilogue, the dispatched ISA, the
+// vector math, the activations forward and backward, the losses with their gradient, and the sum
+// of squares behind gradient norms and the L2 penalty.
 #include "bindings/testing.h"
 
 #include <pybind11/numpy.h>
@@ -8,9 +9,11 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/activations.h"
 #include "core/gemm/gemm.h"
+#include "core/losses.h"
 #include "core/optim.h"
 #include "core/vmath.h"
 
@@ -73,20 +76,73 @@ py::array_t<T> vmath_test(const std::string& name, const In<T>& x) {
   return y;
 }
 
-// activation_forward (softmax included) over a copy of the 2-D Z, with the core's threading.
 template <class T>
-py::array_t<T> activation_test(const std::string& name, const In<T>& Z, double alpha) {
-  require(Z.ndim() == 2, "_activation: Z must be 2-D");
+using Out = py::array_t<T, py::array::c_style>;
+
+Activation activation_named(const std::string& name, double alpha) {
   const auto it = std::find(kActivationNames.begin(), kActivationNames.end(), name);
-  require(it != kActivationNames.end(), "_activation: unknown activation '" + name + "'");
+  require(it != kActivationNames.end(), "unknown activation '" + name + "'");
+  return Activation{Act(it - kActivationNames.begin()), alpha};
+}
+
+// activation_forward (softmax included) in place: Z (2-D) becomes A, with the core's threading.
+template <class T>
+void activation_forward_test(const std::string& name, Out<T> Z, double alpha) {
+  require(Z.ndim() == 2 && Z.writeable(), "_activation_forward: Z must be a writeable 2-D array");
+  const Activation act = activation_named(name, alpha);
+  T* z = Z.mutable_data();
   const i64 rows = Z.shape(0), cols = Z.shape(1);
-  py::array_t<T> Y({rows, cols});
-  T* y = Y.mutable_data();
-  std::copy(Z.data(), Z.data() + Z.size(), y);
-  const Activation act{Act(it - kActivationNames.begin()), alpha};
   py::gil_scoped_release nogil;
-  activation_forward(y, rows, cols, act);
-  return Y;
+  activation_forward(z, rows, cols, act);
+}
+
+// activation_backward in place: dA (dL/dA, 2-D) becomes dL/dZ, from the stored output A.
+template <class T>
+void activation_backward_test(const std::string& name, Out<T> dA, const Out<T>& A, double alpha) {
+  require(dA.ndim() == 2 && A.ndim() == 2 && dA.shape(0) == A.shape(0) &&
+              dA.shape(1) == A.shape(1) && dA.writeable(),
+          "_activation_backward: dA must be a writeable 2-D array of A's shape");
+  const Activation act = activation_named(name, alpha);
+  T* d = dA.mutable_data();
+  const T* a = A.data();
+  const i64 rows = A.shape(0), cols = A.shape(1);
+  py::gil_scoped_release nogil;
+  activation_backward(d, a, rows, cols, act);
+}
+
+// A loss over a batch: its mean over the rows, returned, and its gradient written into grad.
+// target: int64 labels (rows) for sparse_categorical_crossentropy, else an array of input's shape.
+template <class T>
+double loss_test(const std::string& name, bool on_logits, const Out<T>& input,
+                 const py::array& target, Out<T> grad) {
+  const auto it = std::find(kLossNames.begin(), kLossNames.end(), name);
+  require(it != kLossNames.end(), "_loss: unknown loss '" + name + "'");
+  const LossKind kind = LossKind(it - kLossNames.begin());
+  require(input.ndim() == 2 && grad.ndim() == 2 && grad.shape(0) == input.shape(0) &&
+              grad.shape(1) == input.shape(1) && grad.writeable(),
+          "_loss: grad must be a writeable 2-D array of input's shape");
+  const i64 rows = input.shape(0), cols = input.shape(1);
+  Targets<T> t;
+  py::array_t<i64, py::array::c_style> labels;
+  Out<T> dense;
+  if (kind == LossKind::SparseCategoricalCE) {
+    labels = target.cast<py::array_t<i64, py::array::c_style>>();
+    require(labels.ndim() == 1 && labels.shape(0) == rows, "_loss: one label per row");
+    for (i64 r = 0; r < rows; ++r)
+      require(labels.data()[r] >= 0 && labels.data()[r] < cols, "_loss: label out of range");
+    t.labels = labels.data();
+  } else {
+    dense = target.cast<Out<T>>();
+    require(dense.ndim() == 2 && dense.shape(0) == rows && dense.shape(1) == cols,
+            "_loss: target must have input's shape");
+    t.dense = dense.data();
+  }
+  std::vector<double> row_loss(static_cast<size_t>(rows));
+  const T* x = input.data();
+  T* g = grad.mutable_data();
+  py::gil_scoped_release nogil;
+  loss_rows(kind, on_logits, x, t, 0, rows, rows, cols, g, row_loss.data());
+  return loss_sum(kind, row_loss.data(), rows, cols) / double(rows);
 }
 
 template <class T>
@@ -107,10 +163,21 @@ void bind_testing(py::module_& m) {
   m.def("_vmath", &vmath_test<float>, py::arg("name"), py::arg("x").noconvert(),
         "internal: exp/sigmoid/tanh of the dispatched vector math on a copy of x");
   m.def("_vmath", &vmath_test<double>, py::arg("name"), py::arg("x").noconvert());
-  m.def("_activation", &activation_test<float>, py::arg("name"), py::arg("Z").noconvert(),
-        py::arg("alpha") = 0.01, "internal: an activation's forward pass on a copy of Z");
-  m.def("_activation", &activation_test<double>, py::arg("name"), py::arg("Z").noconvert(),
-        py::arg("alpha") = 0.01);
+  m.def("_activation_forward", &activation_forward_test<float>, py::arg("name"),
+        py::arg("Z").noconvert(), py::arg("alpha") = 0.01,
+        "internal: an activation's forward pass, in place on Z");
+  m.def("_activation_forward", &activation_forward_test<double>, py::arg("name"),
+        py::arg("Z").noconvert(), py::arg("alpha") = 0.01);
+  m.def("_activation_backward", &activation_backward_test<float>, py::arg("name"),
+        py::arg("dA").noconvert(), py::arg("A").noconvert(), py::arg("alpha") = 0.01,
+        "internal: an activation's backward pass, in place on dA");
+  m.def("_activation_backward", &activation_backward_test<double>, py::arg("name"),
+        py::arg("dA").noconvert(), py::arg("A").noconvert(), py::arg("alpha") = 0.01);
+  m.def("_loss", &loss_test<float>, py::arg("name"), py::arg("on_logits"),
+        py::arg("input").noconvert(), py::arg("target"), py::arg("grad").noconvert(),
+        "internal: a loss's batch mean, its gradient written into grad");
+  m.def("_loss", &loss_test<double>, py::arg("name"), py::arg("on_logits"),
+        py::arg("input").noconvert(), py::arg("target"), py::arg("grad").noconvert());
   m.def("_sum_squares", &sum_squares_test<float>, py::arg("x").noconvert(),
         "internal: the dispatched sum of squares of x, in double");
   m.def("_sum_squares", &sum_squares_test<double>, py::arg("x").noconvert());
