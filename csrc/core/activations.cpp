@@ -57,13 +57,14 @@ void activation_forward(T* Z, i64 rows, i64 cols, Activation act) {
 #pragma omp simd
         for (i64 i = b; i < e; ++i) Z[i] = Z[i] > T(0) ? Z[i] : T(0);
       });
-    case Act::LeakyRelu: {
-      const T alpha = T(act.alpha);
+    case Act::LeakyRelu:
       return each([&](i64 b, i64 e) {
+        // alpha a local: read through the closure (which Z might alias, as far as g++ knows),
+        // the loop stayed scalar with a branch per value (see also -fno-trapping-math).
+        const T alpha = T(act.alpha);
 #pragma omp simd
         for (i64 i = b; i < e; ++i) Z[i] = Z[i] > T(0) ? Z[i] : alpha * Z[i];
       });
-    }
     case Act::Softmax:
       return for_shares(rows, threads, 1,
                         [&](i64 b, i64 e) { softmax_rows(Z + b * cols, e - b, cols); });
@@ -99,13 +100,12 @@ void activation_backward(T* dA, const T* A, i64 rows, i64 cols, Activation act) 
 #pragma omp simd
         for (i64 i = b; i < e; ++i) dA[i] = A[i] > T(0) ? dA[i] : T(0);
       });
-    case Act::LeakyRelu: {
-      const T alpha = T(act.alpha);
+    case Act::LeakyRelu:
       return each([&](i64 b, i64 e) {
+        const T alpha = T(act.alpha);  // a local, as in activation_forward
 #pragma omp simd
         for (i64 i = b; i < e; ++i) dA[i] = A[i] > T(0) ? dA[i] : alpha * dA[i];
       });
-    }
     case Act::Softmax:
       return for_shares(rows, threads, 1, [&](i64 b, i64 e) {
         for (i64 r = b; r < e; ++r) {
