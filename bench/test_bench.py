@@ -6,12 +6,9 @@ records the samples per round so that samples/s = samples / time.
 """
 import pytest
 
-pytest.importorskip("pytest_benchmark")
-
-import fastmlp  # noqa: E402  (after the skip: without pytest-benchmark nothing here can run)
-
-from configs import BY_NAME, CONFIGS  # noqa: E402
-from runners import fastmlp_model, fastmlp_trainer  # noqa: E402
+import fastmlp
+from configs import BY_NAME, CONFIGS
+from runners import fastmlp_model, fastmlp_trainer
 
 ROW_FRACTION = 1 / 4
 PREDICT_ROWS = 8192

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "bindings/checks.h"
 #include "bindings/testing.h"
 #include "core/activations.h"
 #include "core/finite.h"
@@ -31,6 +32,7 @@
 
 namespace py = pybind11;
 using namespace fastmlp;
+using fastmlp::bindings::enum_from_name;
 
 namespace {
 
@@ -39,16 +41,6 @@ py::tuple names_tuple(const Table& names) {
   py::tuple t(names.size());
   for (size_t i = 0; i < names.size(); ++i) t[i] = py::str(names[i].data(), names[i].size());
   return t;
-}
-
-template <class Enum, class Table>
-Enum enum_from_name(const Table& names, const std::string& name, const char* what) {
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return Enum(i);
-  std::ostringstream msg;
-  msg << "unknown " << what << " '" << name << "'; expected one of:";
-  for (const auto& n : names) msg << " '" << n << "'";
-  throw std::invalid_argument(msg.str());
 }
 
 // Raised as fastmlp.DivergenceError (a FloatingPointError).
@@ -351,28 +343,9 @@ class PyNetwork {
     return lock;
   }
 
-  // Targets of n rows, checked: dense (n x outputs) in T, or int64 class labels in range. The
-  // returned array owns the (possibly converted) data and must outlive the call that reads it.
   std::pair<Targets<T>, py::array> targets(const py::array& y, i64 n) {
-    const i64 out = net_.output_dim();
-    if (net_.loss().kind == LossKind::SparseCategoricalCE) {
-      auto labels = py::array_t<i64, py::array::c_style>::ensure(y);
-      if (!labels || labels.ndim() != 1 || labels.shape(0) != n)
-        throw std::invalid_argument("y must be a 1-D int64 array of " + std::to_string(n) +
-                                    " class labels");
-      const i64* p = labels.data();
-      for (i64 i = 0; i < n; ++i)
-        if (p[i] < 0 || p[i] >= out)
-          throw std::invalid_argument("label " + std::to_string(p[i]) + " at index " +
-                                      std::to_string(i) + " is outside [0, " +
-                                      std::to_string(out) + ")");
-      return {{nullptr, p, nullptr}, labels};
-    }
-    auto dense = py::array_t<T, py::array::c_style>::ensure(y);
-    if (!dense || dense.ndim() != 2 || dense.shape(0) != n || dense.shape(1) != out)
-      throw std::invalid_argument("y must be a 2-D array of shape (" + std::to_string(n) + ", " +
-                                  std::to_string(out) + ") in the model's dtype");
-    return {{dense.data(), nullptr, nullptr}, dense};
+    return bindings::checked_targets<T>(y, n, net_.output_dim(),
+                                        net_.loss().kind == LossKind::SparseCategoricalCE);
   }
 
   Network<T> net_;

@@ -11,28 +11,34 @@
 #include <string>
 #include <vector>
 
+#include "bindings/checks.h"
 #include "core/activations.h"
 #include "core/gemm/gemm.h"
-#include "core/losses.h"
 #include "core/optim.h"
 #include "core/vmath.h"
 
 namespace py = pybind11;
 using namespace fastmlp;
+using fastmlp::bindings::checked_targets;
+using fastmlp::bindings::enum_from_name;
+using fastmlp::bindings::overlapping;
 
 namespace {
 
 template <class T>
 using In = py::array_t<T, py::array::c_style | py::array::forcecast>;
+template <class T>
+using Out = py::array_t<T, py::array::c_style>;
 
 void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
+// The GEMM's epilogue applies elementwise activations only.
 Act act_from_name(const std::string& name) {
-  for (size_t i = 0; i < kActivationNames.size(); ++i)
-    if (kActivationNames[i] == name && Act(i) != Act::Softmax) return Act(i);
-  throw std::invalid_argument("_gemm: no elementwise activation '" + name + "'");
+  const Act act = enum_from_name<Act>(kActivationNames, name, "activation");
+  require(act != Act::Softmax, "_gemm: no elementwise activation '" + name + "'");
+  return act;
 }
 
 // C = act((accumulate ? C : 0) + op(A) op(B) + bias), op = transpose when trans*, written into C
@@ -40,7 +46,7 @@ Act act_from_name(const std::string& name) {
 template <class T>
 void gemm_test(const In<T>& A, const In<T>& B, bool trans_a, bool trans_b, const py::object& bias,
                const std::string& act, double alpha, bool accumulate,
-               py::array_t<T, py::array::c_style> C) {
+               Out<T> C) {
   require(A.ndim() == 2 && B.ndim() == 2 && C.ndim() == 2, "_gemm: A, B and C must be 2-D");
   const i64 M = trans_a ? A.shape(1) : A.shape(0), K = trans_a ? A.shape(0) : A.shape(1);
   const i64 KB = trans_b ? B.shape(1) : B.shape(0), N = trans_b ? B.shape(0) : B.shape(1);
@@ -76,20 +82,11 @@ py::array_t<T> vmath_test(const std::string& name, const In<T>& x) {
   return y;
 }
 
-template <class T>
-using Out = py::array_t<T, py::array::c_style>;
-
-Activation activation_named(const std::string& name, double alpha) {
-  const auto it = std::find(kActivationNames.begin(), kActivationNames.end(), name);
-  require(it != kActivationNames.end(), "unknown activation '" + name + "'");
-  return Activation{Act(it - kActivationNames.begin()), alpha};
-}
-
 // activation_forward (softmax included) in place: Z (2-D) becomes A, with the core's threading.
 template <class T>
 void activation_forward_test(const std::string& name, Out<T> Z, double alpha) {
   require(Z.ndim() == 2 && Z.writeable(), "_activation_forward: Z must be a writeable 2-D array");
-  const Activation act = activation_named(name, alpha);
+  const Activation act{enum_from_name<Act>(kActivationNames, name, "activation"), alpha};
   T* z = Z.mutable_data();
   const i64 rows = Z.shape(0), cols = Z.shape(1);
   py::gil_scoped_release nogil;
@@ -102,7 +99,8 @@ void activation_backward_test(const std::string& name, Out<T> dA, const Out<T>& 
   require(dA.ndim() == 2 && A.ndim() == 2 && dA.shape(0) == A.shape(0) &&
               dA.shape(1) == A.shape(1) && dA.writeable(),
           "_activation_backward: dA must be a writeable 2-D array of A's shape");
-  const Activation act = activation_named(name, alpha);
+  require(!overlapping(dA, A), "_activation_backward: dA and A must not share memory");
+  const Activation act{enum_from_name<Act>(kActivationNames, name, "activation"), alpha};
   T* d = dA.mutable_data();
   const T* a = A.data();
   const i64 rows = A.shape(0), cols = A.shape(1);
@@ -115,28 +113,17 @@ void activation_backward_test(const std::string& name, Out<T> dA, const Out<T>& 
 template <class T>
 double loss_test(const std::string& name, bool on_logits, const Out<T>& input,
                  const py::array& target, Out<T> grad) {
-  const auto it = std::find(kLossNames.begin(), kLossNames.end(), name);
-  require(it != kLossNames.end(), "_loss: unknown loss '" + name + "'");
-  const LossKind kind = LossKind(it - kLossNames.begin());
-  require(input.ndim() == 2 && grad.ndim() == 2 && grad.shape(0) == input.shape(0) &&
+  const LossKind kind = enum_from_name<LossKind>(kLossNames, name, "loss");
+  require(input.ndim() == 2 && input.shape(0) > 0 && input.shape(1) > 0,
+          "_loss: input must be a 2-D array with rows and columns");
+  require(grad.ndim() == 2 && grad.shape(0) == input.shape(0) &&
               grad.shape(1) == input.shape(1) && grad.writeable(),
           "_loss: grad must be a writeable 2-D array of input's shape");
   const i64 rows = input.shape(0), cols = input.shape(1);
-  Targets<T> t;
-  py::array_t<i64, py::array::c_style> labels;
-  Out<T> dense;
-  if (kind == LossKind::SparseCategoricalCE) {
-    labels = target.cast<py::array_t<i64, py::array::c_style>>();
-    require(labels.ndim() == 1 && labels.shape(0) == rows, "_loss: one label per row");
-    for (i64 r = 0; r < rows; ++r)
-      require(labels.data()[r] >= 0 && labels.data()[r] < cols, "_loss: label out of range");
-    t.labels = labels.data();
-  } else {
-    dense = target.cast<Out<T>>();
-    require(dense.ndim() == 2 && dense.shape(0) == rows && dense.shape(1) == cols,
-            "_loss: target must have input's shape");
-    t.dense = dense.data();
-  }
+  const auto [t, held] =
+      checked_targets<T>(target, rows, cols, kind == LossKind::SparseCategoricalCE);
+  require(!overlapping(grad, input) && !overlapping(grad, held),
+          "_loss: grad must not share memory with input or target");
   std::vector<double> row_loss(static_cast<size_t>(rows));
   const T* x = input.data();
   T* g = grad.mutable_data();

@@ -1,4 +1,5 @@
-// Test-only internal bindings (fastmlp._core._gemm, _gemm_isa, _vmath, _activation).
+// Internal bindings for the tests and the kernel benchmarks (fastmlp._core._gemm, _gemm_isa,
+// _vmath, _activation_forward, _activation_backward, _loss, _sum_squares).
 #pragma once
 #include <pybind11/pybind11.h>
 
