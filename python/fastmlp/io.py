@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from . import _csvscan
+from . import _core, _csvscan
 
 TASKS = ("classification", "regression", "multilabel")
 # An integer target with at most this many distinct values is taken as class labels by --task auto.
@@ -88,7 +88,7 @@ def _read_plain_csv(data, target, features, path):
     most_rows = data.count(b"\n", end + 1) + (not data.endswith(b"\n"))
     scanned = _csvscan.scan_rows(data, end + 1, x_column, y_column, len(features), len(target),
                                  most_rows, longest_field)
-    if scanned is None or len(scanned[0]) == 0 or not np.isfinite(scanned[0]).all():
+    if scanned is None or len(scanned[0]) == 0 or not _core.all_finite(scanned[0]):
         return None
     X, labels = scanned
     y = np.array(labels, dtype=str) if target else None
