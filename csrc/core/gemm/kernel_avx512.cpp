@@ -37,7 +37,9 @@ struct Zs {
   static void store(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  // Masked with every lane on: the unmasked intrinsic's undefined pass-through operand makes
+  // gcc 12 warn (-Wmaybe-uninitialized) at every inlined use. The same vmaxps otherwise.
+  static V max(V a, V b) { return _mm512_maskz_max_ps(Mask(~0u), a, b); }
   static V set1(T v) { return _mm512_set1_ps(v); }
   static Mask positive(V v) { return _mm512_cmp_ps_mask(v, zero(), _CMP_GT_OQ); }
   static V select(Mask m, V t, V f) { return _mm512_mask_blend_ps(m, f, t); }  // m ? t : f
@@ -59,7 +61,7 @@ struct Zd {
   static void store(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
-  static V max(V a, V b) { return _mm512_max_pd(a, b); }
+  static V max(V a, V b) { return _mm512_maskz_max_pd(Mask(~0u), a, b); }  // as Zs::max
   static V set1(T v) { return _mm512_set1_pd(v); }
   static Mask positive(V v) { return _mm512_cmp_pd_mask(v, zero(), _CMP_GT_OQ); }
   static V select(Mask m, V t, V f) { return _mm512_mask_blend_pd(m, f, t); }
