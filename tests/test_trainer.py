@@ -227,3 +227,32 @@ def test_dead_units_leave_no_subnormal_optimizer_state(opt):
     subnormal = (state != 0) & (np.abs(state) < tiny)
     assert not subnormal.any(), f"{subnormal.sum()} subnormal optimizer state values"
     assert (state == 0).sum() >= 2 * 3, "the dead units' first moments have decayed to zero"
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_weighted_binary_crossentropy_on_many_outputs(dtype):
+    # 50 rows of 7 sigmoid outputs: the loss kernel's runs of 256 values end inside a row, and
+    # the logits reach +-200, where softplus is z or e^z. Reference: NumPy in float64 from the
+    # model's own weights, for evaluate's weighted loss and for one full-batch SGD step.
+    rng = np.random.default_rng(3)
+    n, d, k = 50, 4, 7
+    X = rng.normal(size=(n, d))
+    Y = rng.integers(0, 2, (n, k)).astype(np.float64)
+    w = rng.uniform(0.1, 2.0, n)
+    m = fm.Sequential([fm.layers.Dense(k, activation="sigmoid")], input_dim=d, seed=0, dtype=dtype)
+    m.compile(optimizer=fm.optimizers.SGD(lr=0.5), loss="binary_crossentropy")
+    W, b = m.get_weights()
+    W = (W * 60).astype(dtype)  # logits up to about +-200
+    m.set_weights([W, b])
+    Xc, Yc = X.astype(dtype), Y.astype(dtype)
+    z = Xc.astype(np.float64) @ W.astype(np.float64) + b.astype(np.float64)
+    per_element = np.maximum(z, 0) - z * Y + np.log1p(np.exp(-np.abs(z)))
+    assert np.abs(z).max() > 100 and per_element.min() < 1e-30
+    rtol = 1e-12 if dtype == "float64" else 2e-5
+    expected = np.mean(w * per_element.mean(axis=1))
+    assert m.evaluate(Xc, Yc, sample_weight=w.astype(dtype))["loss"] == pytest.approx(expected, rel=rtol)
+    m.fit(Xc, Yc, sample_weight=w.astype(dtype), batch_size=n, epochs=1, shuffle=False, verbose=0)
+    dz = w[:, None] * (1 / (1 + np.exp(-z)) - Y) / (n * k)
+    W1, b1 = m.get_weights()
+    np.testing.assert_allclose(W1, W - 0.5 * (Xc.astype(np.float64).T @ dz), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(b1, b - 0.5 * dz.sum(axis=0), rtol=rtol, atol=rtol)

@@ -77,6 +77,8 @@ py::array_t<T> vmath_test(const std::string& name, const In<T>& x) {
     vsigmoid(y.mutable_data(), y.size());
   else if (name == "tanh")
     vtanh(y.mutable_data(), y.size());
+  else if (name == "softplus")
+    vsoftplus(y.mutable_data(), y.size());
   else
     throw std::invalid_argument("_vmath: unknown function '" + name + "'");
   return y;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/activations.h"
+#include "core/vmath.h"
 
 namespace fastmlp {
 namespace {
@@ -93,8 +94,54 @@ void categorical_from_probs(const T* P, Targets<T> t, i64 begin, i64 end, i64 ro
   }
 }
 
+// Binary cross-entropy on logits: softplus(z) - z y per element (max(z, 0) - z y + log1p(e^-|z|),
+// finite for every z) and the gradient (sigmoid(z) - y) / n, through the vector math on runs of
+// the block copied to a stack buffer: as many whole rows as kRun values hold (so a one-column
+// output is not taken a value at a time), or kRun columns of a longer row. Each row's loss adds
+// its columns in order, so the value is the same however the rows are shared out.
 template <class T>
-void elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 begin, i64 end,
+void binary_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 rows, i64 cols, T* grad,
+                        double* row_loss) {
+  constexpr i64 kRun = 256;
+  alignas(64) T buf[kRun];
+  const T inv_n = T(1) / T(rows * cols);
+  const i64 run_rows = std::max<i64>(1, kRun / cols), run_cols = std::min(cols, kRun);
+  for (i64 r0 = begin; r0 < end; r0 += run_rows) {
+    const i64 r1 = std::min(end, r0 + run_rows);
+    for (i64 r = r0; r < r1; ++r) row_loss[r] = 0;
+    for (i64 c0 = 0; c0 < cols; c0 += run_cols) {
+      const i64 c1 = std::min(cols, c0 + run_cols), width = c1 - c0, n = (r1 - r0) * width;
+      // The run: rows [r0, r1) x columns [c0, c1), contiguous when it holds whole rows.
+      const auto gather = [&](T* out) {
+        for (i64 r = r0; r < r1; ++r)
+          std::copy(Z + r * cols + c0, Z + r * cols + c1, out + (r - r0) * width);
+      };
+      gather(buf);
+      vsoftplus(buf, n);
+      for (i64 r = r0; r < r1; ++r) {
+        const T* b = buf + (r - r0) * width;
+        const T *z = Z + r * cols + c0, *y = t.dense + r * cols + c0;
+        double sum = row_loss[r];
+        for (i64 j = 0; j < width; ++j) sum += double(b[j] - z[j] * y[j]);
+        row_loss[r] = sum;
+      }
+      if (!grad) continue;
+      gather(buf);
+      vsigmoid(buf, n);
+      for (i64 r = r0; r < r1; ++r) {
+        const T* b = buf + (r - r0) * width;
+        const T* y = t.dense + r * cols + c0;
+        T* g = grad + r * cols + c0;
+        const T scale = t.weight(r) * inv_n;
+        for (i64 j = 0; j < width; ++j) g[j] = (b[j] - y[j]) * scale;
+      }
+    }
+    for (i64 r = r0; r < r1; ++r) row_loss[r] *= double(t.weight(r));
+  }
+}
+
+template <class T>
+void elementwise(LossKind kind, const T* a, Targets<T> t, i64 begin, i64 end,
                  i64 rows, i64 cols, T* grad, double* row_loss) {
   const T inv_n = T(1) / T(rows * cols);
   for (i64 r = begin; r < end; ++r) {
@@ -112,19 +159,12 @@ void elementwise(LossKind kind, bool on_logits, const T* a, Targets<T> t, i64 be
           row_total += std::abs(double(d));
           g = T((d > T(0)) - (d < T(0))) * scale;
           break;
-        default:  // BinaryCE
-          if (on_logits) {
-            // max(z, 0) - z y + log(1 + exp(-|z|)): finite for every z.
-            const T z = a[i];
-            row_total += double(std::max(z, T(0)) - z * y + std::log1p(std::exp(-std::abs(z))));
-            const T p = z >= T(0) ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
-            g = (p - y) * scale;
-          } else {
-            const T p = a[i];
-            row_total -= double(y) * clamped_log(p) + double(T(1) - y) * clamped_log(T(1) - p);
-            g = T(double(d) / std::max(double(p) * double(T(1) - p), kBceGradEps)) * scale;
-          }
+        default: {  // BinaryCE on probabilities (binary_from_logits takes logits)
+          const T p = a[i];
+          row_total -= double(y) * clamped_log(p) + double(T(1) - y) * clamped_log(T(1) - p);
+          g = T(double(d) / std::max(double(p) * double(T(1) - p), kBceGradEps)) * scale;
           break;
+        }
       }
       if (grad) grad[i] = g;
     }
@@ -144,8 +184,12 @@ void loss_rows(LossKind kind, bool on_logits, const T* input, Targets<T> target,
         return categorical_from_logits(input, target, begin, end, rows, cols, grad, row_loss,
                                        probs);
       return categorical_from_probs(input, target, begin, end, rows, cols, grad, row_loss);
+    case LossKind::BinaryCE:
+      if (on_logits)
+        return binary_from_logits(input, target, begin, end, rows, cols, grad, row_loss);
+      [[fallthrough]];
     default:
-      return elementwise(kind, on_logits, input, target, begin, end, rows, cols, grad, row_loss);
+      return elementwise(kind, input, target, begin, end, rows, cols, grad, row_loss);
   }
 }
 

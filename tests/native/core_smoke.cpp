@@ -106,20 +106,22 @@ void check_gemm() {
     }
 }
 
-// exp, sigmoid and tanh over [-20, 20] against the C library in double.
+// exp, sigmoid, tanh and softplus over [-20, 20] against the C library in double.
 void check_vmath() {
   std::vector<float> x(4001);
   for (size_t i = 0; i < x.size(); ++i) x[i] = -20.0f + 0.01f * float(i);
-  std::vector<float> e = x, s = x, t = x;
+  std::vector<float> e = x, s = x, t = x, p = x;
   vexp(e.data(), i64(e.size()));
   vsigmoid(s.data(), i64(s.size()));
   vtanh(t.data(), i64(t.size()));
+  vsoftplus(p.data(), i64(p.size()));
   double worst = 0;
   for (size_t i = 0; i < x.size(); ++i) {
-    const double v = x[i];
+    const double v = x[i], softplus = std::log1p(std::exp(v));
     worst = std::max({worst, std::abs(e[i] - std::exp(v)) / std::exp(v),
                       std::abs(s[i] - 1 / (1 + std::exp(-v))) * (1 + std::exp(-v)),
-                      std::abs(t[i] - std::tanh(v)) / std::max(std::abs(std::tanh(v)), 1e-30)});
+                      std::abs(t[i] - std::tanh(v)) / std::max(std::abs(std::tanh(v)), 1e-30),
+                      std::abs(p[i] - softplus) / softplus});
   }
   const double bound = 4 * 0x1p-24;  // two float32 ulp at most (an ulp is 2^-23 to 2^-24 relative)
   expect(worst <= bound, "vector math relative error", worst, bound);

@@ -26,11 +26,18 @@ void vtanh(T* x, i64 n) {
   ops<T>().tanh(x, n);
 }
 
+template <class T>
+void vsoftplus(T* x, i64 n) {
+  ops<T>().softplus(x, n);
+}
+
 template void vexp<float>(float*, i64);
 template void vexp<double>(double*, i64);
 template void vsigmoid<float>(float*, i64);
 template void vsigmoid<double>(double*, i64);
 template void vtanh<float>(float*, i64);
 template void vtanh<double>(double*, i64);
+template void vsoftplus<float>(float*, i64);
+template void vsoftplus<double>(double*, i64);
 
 }  // namespace fastmlp

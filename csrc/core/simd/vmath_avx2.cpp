@@ -21,8 +21,8 @@ void apply(typename S::T* x, i64 n) {
 }
 
 constexpr VmathKernels kTable = {
-    {apply<Ps, exp_ps>, apply<Ps, sigmoid<Ps>>, apply<Ps, tanh<Ps>>},
-    {apply<Pd, exp_pd>, apply<Pd, sigmoid<Pd>>, apply<Pd, tanh<Pd>>}};
+    {apply<Ps, exp_ps>, apply<Ps, sigmoid<Ps>>, apply<Ps, tanh<Ps>>, apply<Ps, softplus_ps>},
+    {apply<Pd, exp_pd>, apply<Pd, sigmoid<Pd>>, apply<Pd, tanh<Pd>>, apply<Pd, softplus_pd>}};
 
 }  // namespace
 

@@ -1,14 +1,16 @@
-// exp, sigmoid and tanh on 8 floats or 4 doubles for the AVX2+FMA translation units only (they
-// need -mavx2 -mfma). Everything has internal linkage so no copy of it can leak into baseline code
-// (ODR). exp is written per precision (the exponent field differs); sigmoid and tanh are written
-// once over the lane traits Ps (8 floats) and Pd (4 doubles), which the GEMM kernels use too.
+// exp, sigmoid, tanh and softplus on 8 floats or 4 doubles for the AVX2+FMA translation units only
+// (they need -mavx2 -mfma). Everything has internal linkage so no copy of it can leak into
+// baseline code (ODR). exp and softplus are written per precision (the exponent field differs;
+// float softplus finishes in double); sigmoid and tanh are written once over the lane traits Ps (8
+// floats) and Pd (4 doubles), which the GEMM kernels use too.
 //
 // Measured by tests/test_vmath.py. float32, against float64 numpy over every 61st float32 plus
-// edge values: max error exp 0.996 ulp, sigmoid 1.47 ulp, tanh 1.30 ulp. float64, against
-// extended-precision numpy over random bit patterns and dense grids: exp 1.04 ulp, sigmoid
-// 1.48 ulp, tanh 1.29 ulp. Saturation is exact (exp -> inf / 0, with subnormals in between rounded
-// once by the final scaling; sigmoid -> 0 / 1, tanh -> +-1) and NaN propagates. Coefficients were fitted for this
-// file by fit_vmath.py beside it.
+// edge values: max error exp 0.996 ulp, sigmoid 1.47 ulp, tanh 1.30 ulp, softplus 1.44 ulp.
+// float64, against extended-precision numpy over random bit patterns and dense grids: exp 1.04
+// ulp, sigmoid 1.48 ulp, tanh 1.29 ulp, softplus 1.72 ulp. Saturation is exact (exp -> inf / 0,
+// with subnormals in between rounded once by the final scaling; sigmoid -> 0 / 1, tanh -> +-1,
+// softplus -> 0 / x) and NaN propagates. exp's and tanh's coefficients were fitted for this file
+// by fit_vmath.py beside it; softplus's are its series' own.
 #pragma once
 #include <immintrin.h>
 
@@ -157,20 +159,64 @@ struct Pd {
   static V tanh_poly(V u) { return tanh_poly_pd(u); }
 };
 
+// num / (c + e) for e <= c: the sum is carried as d + dl (exact, since e <= c) and the quotient
+// corrected by the exact FMA remainder, so only one rounding remains, as if the sum were exact.
+template <class S>
+inline typename S::V div_by_sum(typename S::V num, typename S::V c, typename S::V e) {
+  using V = typename S::V;
+  const V d = S::add(c, e);
+  const V dl = S::add(S::sub(c, d), e);
+  const V q = S::div(num, d);
+  const V rem = S::fnma(q, dl, S::fnma(q, d, num));  // num - q (d + dl)
+  return S::add(q, S::div(rem, d));
+}
+
 // 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0, with e = exp(-|x|) <= 1: no overflow.
-// 1 + e is carried as d + dl (exact, since e <= 1) and the quotient corrected by the exact FMA
-// remainder, so only exp's error and one rounding remain (2.3 ulp in float without the correction).
+// Only exp's error and one rounding remain (2.3 ulp in float without div_by_sum's correction).
 template <class S>
 inline typename S::V sigmoid(typename S::V x) {
   using V = typename S::V;
   const V sign = S::set1(-0.0), one = S::set1(1.0);
   const V e = S::exp(S::bor(x, sign));  // exp(-|x|)
-  const V d = S::add(one, e);
-  const V dl = S::add(S::sub(one, d), e);
   const V num = S::blend(one, e, S::lt(x, S::zero()));
-  const V q = S::div(num, d);
-  const V rem = S::fnma(q, dl, S::fnma(q, d, num));  // num - q (d + dl)
-  return S::add(q, S::div(rem, d));
+  return div_by_sum<S>(num, one, e);
+}
+
+// log1p(e) for e in [0, 1] as 2 atanh(t) with t = e / (2 + e) <= 1/3: the series
+// 2t (1 + t^2/3 + t^4/5 + ...) to t^(2 terms), given t; the terms left out add less than
+// (1/9)^terms / (2 terms + 1) of the sum (2^-55 for 15 terms, 2^-29 for 8).
+template <int terms>
+inline __m256d log1p_from_t_pd(__m256d t) {
+  using S = Pd;
+  const __m256d u = S::mul(t, t), t2 = S::add(t, t);
+  __m256d p = S::set1(1.0 / (2 * terms + 1));
+  for (int k = terms - 1; k >= 1; --k) p = S::fma(p, u, S::set1(1.0 / (2 * k + 1)));
+  return S::fma(S::mul(t2, u), p, t2);
+}
+
+// log(1 + e^x) = max(x, 0) + log1p(e) with e = exp(-|x|) <= 1: no overflow, and no cancellation
+// for x far below 0, where the result is e itself. max returns its second operand, 0, for NaN, and
+// exp carries the NaN into the sum. t = e / (2 + e) with div_by_sum's correction.
+inline __m256d softplus_pd(__m256d x) {
+  using S = Pd;
+  const __m256d e = S::exp(S::bor(x, S::set1(-0.0)));
+  const __m256d t = div_by_sum<S>(e, S::set1(2.0), e);
+  return S::add(S::max(x, S::zero()), log1p_from_t_pd<15>(t));
+}
+
+// float: e from the float exp, the rest in double (where t's plain quotient and 8 terms are far
+// below float's precision) and rounded once, so exp's error and that rounding are all that remain.
+inline __m256 softplus_ps(__m256 x) {
+  const __m256 e = exp_ps(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
+  const auto half = [](__m128 x4, __m128 e4) {
+    const __m256d ed = _mm256_cvtps_pd(e4);
+    const __m256d t = _mm256_div_pd(ed, _mm256_add_pd(_mm256_set1_pd(2.0), ed));
+    const __m256d sum = _mm256_add_pd(_mm256_max_pd(_mm256_cvtps_pd(x4), _mm256_setzero_pd()),
+                                      log1p_from_t_pd<8>(t));
+    return _mm256_cvtpd_ps(sum);
+  };
+  return _mm256_set_m128(half(_mm256_extractf128_ps(x, 1), _mm256_extractf128_ps(e, 1)),
+                         half(_mm256_castps256_ps128(x), _mm256_castps256_ps128(e)));
 }
 
 // Odd: tanh|x| with the sign of x put back. Below 0.625, x + x^3 p(x^2) (the exp form would lose

@@ -10,6 +10,7 @@ struct VmathOps {
   void (*exp)(T* x, i64 n);
   void (*sigmoid)(T* x, i64 n);
   void (*tanh)(T* x, i64 n);
+  void (*softplus)(T* x, i64 n);
 };
 
 struct VmathKernels {
