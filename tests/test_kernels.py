@@ -66,6 +66,21 @@ def test_loss_and_its_gradient_match_the_reference(case, dtype):
                                atol=16 * eps / rows)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_crossentropy_keeps_the_loss_of_confident_right_answers(dtype):
+    # With every label right and |z| from 5 to 40, each loss is log1p(e^-|z|) alone (down to
+    # 4e-18): a kernel that forms softplus(z) - z y loses it to cancellation (exactly 0 past
+    # |z| = 16 in float32, 36 in float64).
+    rng = np.random.default_rng(0)
+    z = (rng.choice([-1.0, 1.0], (64, 9)) * rng.uniform(5, 40, (64, 9))).astype(dtype)
+    y = (z > 0).astype(dtype)
+    grad = np.empty_like(z)
+    loss = fm._core._loss("binary_crossentropy", True, z, y, grad)
+    z64 = z.astype(np.float64)
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(loss, data_loss("bce_logits", "linear", z64, z64, y), rtol=16 * eps)
+
+
 @pytest.mark.parametrize("call,message", [
     (lambda: fm._core._activation_backward("relu", np.zeros((4, 3)), np.zeros((3, 4))),
      "dA must be a writeable 2-D array of A's shape"),

@@ -229,29 +229,38 @@ def test_dead_units_leave_no_subnormal_optimizer_state(opt):
     assert (state == 0).sum() >= 2 * 3, "the dead units' first moments have decayed to zero"
 
 
+@pytest.mark.parametrize("k", [7, 300])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_weighted_binary_crossentropy_on_many_outputs(dtype):
-    # 50 rows of 7 sigmoid outputs: the loss kernel's runs of 256 values end inside a row, and
-    # the logits reach +-200, where softplus is z or e^z. Reference: NumPy in float64 from the
-    # model's own weights, for evaluate's weighted loss and for one full-batch SGD step.
+def test_weighted_binary_crossentropy_on_many_outputs(dtype, k):
+    # 50 rows of k sigmoid outputs: the loss kernel takes 36 whole rows of 7 at a time, or a row of
+    # 300 in two runs; the logits reach +-200, where softplus is z or e^z. Reference: NumPy in
+    # float64 from the model's own weights, for evaluate's weighted loss (with random labels, then
+    # with every label right, where the loss is log1p(e^-|z|) alone) and one full-batch SGD step.
     rng = np.random.default_rng(3)
-    n, d, k = 50, 4, 7
+    n, d = 50, 4
     X = rng.normal(size=(n, d))
     Y = rng.integers(0, 2, (n, k)).astype(np.float64)
     w = rng.uniform(0.1, 2.0, n)
     m = fm.Sequential([fm.layers.Dense(k, activation="sigmoid")], input_dim=d, seed=0, dtype=dtype)
     m.compile(optimizer=fm.optimizers.SGD(lr=0.5), loss="binary_crossentropy")
     W, b = m.get_weights()
-    W = (W * 60).astype(dtype)  # logits up to about +-200
+    Xc, wc = X.astype(dtype), w.astype(dtype)
+    W = (W * (200 / np.abs(X @ W).max())).astype(dtype)  # logits up to +-200
     m.set_weights([W, b])
-    Xc, Yc = X.astype(dtype), Y.astype(dtype)
     z = Xc.astype(np.float64) @ W.astype(np.float64) + b.astype(np.float64)
-    per_element = np.maximum(z, 0) - z * Y + np.log1p(np.exp(-np.abs(z)))
-    assert np.abs(z).max() > 100 and per_element.min() < 1e-30
+
+    def weighted_loss(labels):
+        per_element = np.maximum(z, 0) - z * labels + np.log1p(np.exp(-np.abs(z)))
+        return np.mean(w * per_element.mean(axis=1))
+
+    right = (z > 0).astype(np.float64)
+    loose = 1e-4 if dtype == "float32" else 1e-10  # the model's float32 logits differ from z
+    assert m.evaluate(Xc, right.astype(dtype), sample_weight=wc)["loss"] == pytest.approx(
+        weighted_loss(right), rel=loose)
     rtol = 1e-12 if dtype == "float64" else 2e-5
-    expected = np.mean(w * per_element.mean(axis=1))
-    assert m.evaluate(Xc, Yc, sample_weight=w.astype(dtype))["loss"] == pytest.approx(expected, rel=rtol)
-    m.fit(Xc, Yc, sample_weight=w.astype(dtype), batch_size=n, epochs=1, shuffle=False, verbose=0)
+    assert m.evaluate(Xc, Y.astype(dtype), sample_weight=wc)["loss"] == pytest.approx(
+        weighted_loss(Y), rel=rtol)
+    m.fit(Xc, Y.astype(dtype), sample_weight=wc, batch_size=n, epochs=1, shuffle=False, verbose=0)
     dz = w[:, None] * (1 / (1 + np.exp(-z)) - Y) / (n * k)
     W1, b1 = m.get_weights()
     np.testing.assert_allclose(W1, W - 0.5 * (Xc.astype(np.float64).T @ dz), rtol=rtol, atol=rtol)

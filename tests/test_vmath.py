@@ -6,10 +6,9 @@ signs, subnormals and NaNs included) plus edge values. float64: against NumPy's 
 formulas or saturate, and edge values.
 
 Error in ulps of the result: |y - ref| / spacing(ref rounded to the result's type), so 2^-149 or
-2^-1074 for subnormal results. Bound: 2 ulp (AVX2 measures <= 1.48 ulp in both precisions, see
-vmath_avx2.h; float64 softplus 1.72), except the portable float64 path, which is the C library:
-glibc documents up to 2 ulp for tanh, and sigmoid adds a division to exp, so that path is held to
-2.5 ulp."""
+2^-1074 for subnormal results. Bound: 2 ulp (AVX2 measures <= 1.50 ulp in both precisions, see
+vmath_avx2.h), except the portable float64 path, which is the C library: glibc documents up to 2
+ulp for tanh, and sigmoid adds a division to exp, so that path is held to 2.5 ulp."""
 import numpy as np
 import pytest
 

@@ -94,11 +94,13 @@ void categorical_from_probs(const T* P, Targets<T> t, i64 begin, i64 end, i64 ro
   }
 }
 
-// Binary cross-entropy on logits: softplus(z) - z y per element (max(z, 0) - z y + log1p(e^-|z|),
-// finite for every z) and the gradient (sigmoid(z) - y) / n, through the vector math on runs of
-// the block copied to a stack buffer: as many whole rows as kRun values hold (so a one-column
-// output is not taken a value at a time), or kRun columns of a longer row. Each row's loss adds
-// its columns in order, so the value is the same however the rows are shared out.
+// Binary cross-entropy on logits: max(z, 0) - z y + log1p(e^-|z|) per element (finite for finite
+// z; the log term, softplus(-|z|), added last, since a confident right answer's loss is that term
+// alone: softplus(z) - z y would cancel it away) and the gradient (sigmoid(z) - y) / n, through
+// the vector math on runs of the block copied to a stack buffer: as many whole rows as kRun
+// values hold (so a one-column output is not taken a value at a time), or kRun columns of a
+// longer row. Each row's loss adds its columns in order, so the value is the same however the
+// rows are shared out.
 template <class T>
 void binary_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 rows, i64 cols, T* grad,
                         double* row_loss) {
@@ -112,21 +114,21 @@ void binary_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 rows, 
     for (i64 c0 = 0; c0 < cols; c0 += run_cols) {
       const i64 c1 = std::min(cols, c0 + run_cols), width = c1 - c0, n = (r1 - r0) * width;
       // The run: rows [r0, r1) x columns [c0, c1), contiguous when it holds whole rows.
-      const auto gather = [&](T* out) {
+      const auto gather = [&](auto f) {
         for (i64 r = r0; r < r1; ++r)
-          std::copy(Z + r * cols + c0, Z + r * cols + c1, out + (r - r0) * width);
+          std::transform(Z + r * cols + c0, Z + r * cols + c1, buf + (r - r0) * width, f);
       };
-      gather(buf);
+      gather([](T z) { return -std::abs(z); });
       vsoftplus(buf, n);
       for (i64 r = r0; r < r1; ++r) {
         const T* b = buf + (r - r0) * width;
         const T *z = Z + r * cols + c0, *y = t.dense + r * cols + c0;
         double sum = row_loss[r];
-        for (i64 j = 0; j < width; ++j) sum += double(b[j] - z[j] * y[j]);
+        for (i64 j = 0; j < width; ++j) sum += double(std::max(z[j], T(0)) - z[j] * y[j] + b[j]);
         row_loss[r] = sum;
       }
       if (!grad) continue;
-      gather(buf);
+      gather([](T z) { return z; });
       vsigmoid(buf, n);
       for (i64 r = r0; r < r1; ++r) {
         const T* b = buf + (r - r0) * width;
