@@ -143,8 +143,8 @@ void binary_from_logits(const T* Z, Targets<T> t, i64 begin, i64 end, i64 rows, 
 }
 
 template <class T>
-void elementwise(LossKind kind, const T* a, Targets<T> t, i64 begin, i64 end,
-                 i64 rows, i64 cols, T* grad, double* row_loss) {
+void elementwise(LossKind kind, const T* a, Targets<T> t, i64 begin, i64 end, i64 rows, i64 cols,
+                 T* grad, double* row_loss) {
   const T inv_n = T(1) / T(rows * cols);
   for (i64 r = begin; r < end; ++r) {
     const T w = t.weight(r), scale = w * inv_n;

@@ -8,10 +8,10 @@
 // edge values: max error exp 0.996 ulp, sigmoid 1.47 ulp, tanh 1.30 ulp, softplus 1.44 ulp (1.49
 // over every float32). float64, against extended-precision numpy over random bit patterns and
 // dense grids: exp 1.04 ulp, sigmoid 1.48 ulp, tanh 1.29 ulp, softplus 1.50 ulp (1.54 over 10^8
-// random points in [-700, 40]). Saturation is exact (exp -> inf / 0,
-// with subnormals in between rounded once by the final scaling; sigmoid -> 0 / 1, tanh -> +-1,
-// softplus -> 0 / x) and NaN propagates. exp's and tanh's coefficients were fitted for this file
-// by fit_vmath.py beside it; softplus's are its series' own.
+// random points in [-700, 40]). Saturation is exact (exp -> inf / 0, with subnormals in between
+// rounded once by the final scaling; sigmoid -> 0 / 1, tanh -> +-1, softplus -> 0 / x) and NaN
+// propagates. exp's and tanh's coefficients were fitted for this file by fit_vmath.py beside it;
+// softplus's are its series' own.
 #pragma once
 #include <immintrin.h>
 

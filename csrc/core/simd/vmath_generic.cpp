@@ -1,5 +1,6 @@
-// Portable array math: the C library, one element at a time. float32 sigmoid, tanh and softplus go
-// through double so the float result is rounded once (float tanhf and a float sigmoid reach 2.3 ulp).
+// Portable array math: the C library, one element at a time. float32 sigmoid, tanh and softplus
+// go through double so the float result is rounded once (float tanhf and a float sigmoid reach
+// 2.3 ulp).
 #include <algorithm>
 #include <cmath>
 
