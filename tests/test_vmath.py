@@ -6,13 +6,14 @@ signs, subnormals and NaNs included) plus edge values. float64: against NumPy's 
 formulas or saturate, and edge values.
 
 Error in ulps of the result: |y - ref| / spacing(ref rounded to the result's type), so 2^-149 or
-2^-1074 for subnormal results. Bound: 2 ulp (AVX2 measures <= 1.50 ulp in both precisions, see
-vmath_avx2.h), except the portable float64 path, which is the C library: glibc documents up to 2
-ulp for tanh, and sigmoid adds a division to exp, so that path is held to 2.5 ulp."""
+2^-1074 for subnormal results. Bound: 2 ulp (the vector kernels measure <= 1.50 ulp in both
+precisions, see vmath_lanes.h and vmath_avx2.h; AVX-512 gives the AVX2 bits), except the portable
+float64 path, which is the C library: glibc documents up to 2 ulp for tanh, and sigmoid adds a
+division to exp, so that path is held to 2.5 ulp."""
 import numpy as np
 import pytest
 
-from _isa import forced_generic
+from _isa import cpu_has_avx512f, forced_generic, forced_isa, run_python_with_isa
 
 fm = pytest.importorskip("fastmlp")
 core = fm._core
@@ -124,7 +125,7 @@ def test_float64_ulp_error(grid64, name):
         spacing = np.spacing(np.abs(ref64[finite])).astype(np.longdouble)
     err = np.abs(y[finite].astype(np.longdouble) - ref[finite]) / spacing
     worst = np.argmax(err)
-    # The AVX2 vector math serves AVX-512 machines too; the portable path calls libm.
+    # The vector kernels (AVX2 or AVX-512: the same bits) or the portable path, which calls libm.
     bound = MAX_ULP if core.build_info()["simd"] != "generic" else 2.5
     assert err[worst] <= bound, f"{name}({grid64[finite][worst]!r}) off by {float(err[worst]):.3f} ulp"
     over = ~finite & ~nan
@@ -147,3 +148,29 @@ def test_float64_saturation_and_lengths():
 def test_dispatch_matches_the_build_report():
     expected = "generic" if forced_generic() else core._gemm_isa()
     assert core.build_info()["simd"] == expected
+
+
+def isa_grid():
+    """Every function over float32 and float64 inputs across their whole ranges: name -> output."""
+    rng = np.random.default_rng(7)
+    x32 = np.concatenate([np.arange(0, 2 ** 32, 4099, dtype=np.uint64).astype(np.uint32).view(np.float32),
+                          rng.uniform(-30, 30, 100_003).astype(np.float32), EDGES])
+    x64 = np.concatenate([rng.integers(0, 2 ** 64, 300_001, dtype=np.uint64).view(np.float64),
+                          rng.uniform(-750, 750, 100_003), EDGES64])
+    return {f"{name}_{x.dtype.name}": core._vmath(name, x) for name in NAMES for x in (x32, x64)}
+
+
+@pytest.mark.skipif(forced_isa() is not None, reason="compares against a forced subprocess itself")
+@pytest.mark.skipif(not cpu_has_avx512f(), reason="no AVX-512 on this machine")
+def test_avx512_vector_math_gives_the_avx2_results_bitwise(tmp_path):
+    assert core.build_info()["simd"] == "avx512f"
+    path = tmp_path / "avx2.npz"
+    code = ("import sys, numpy as np; sys.path.insert(0, 'tests'); import test_vmath; "
+            f"np.savez({str(path)!r}, isa=test_vmath.core.build_info()['simd'], **test_vmath.isa_grid())")
+    proc = run_python_with_isa("avx2", "-c", code)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    avx2 = np.load(path)
+    assert str(avx2["isa"]) == "avx2+fma"
+    for name, y in isa_grid().items():
+        # Bit patterns, so that NaNs compare too.
+        assert np.array_equal(y.view(np.uint8), avx2[name].view(np.uint8)), name

@@ -1,8 +1,7 @@
 // The AVX2 register-tile epilogue: C added back, the bias, then the activation, on one tile row
-// held in two 256-bit registers, and the store. For the AVX2 and AVX-512 kernel files only (both
-// compile it with their own ISA flags): everything has internal linkage (see kernels.h), and the
-// AVX-512 kernels store through it too, so both give the results of the AVX2 vector math
-// (activation_forward) bit for bit.
+// held in two 256-bit registers, and the store. For the AVX2 kernel file only: everything has
+// internal linkage (see kernels.h). Its steps are the vector math's (activation_forward), so the
+// results are those bit for bit, as the AVX-512 kernels' own epilogue's are.
 #pragma once
 #include <immintrin.h>
 

@@ -4,8 +4,8 @@
 // flight), and a broadcast of A per FMA keeps the load ports as busy as the FMA units; so a call
 // runs two micro-panels of A (twelve rows) against two adjacent micro-panels of B: 24
 // accumulators, 14 loads per 24 FMAs. Each element is still one FMA per k in k order, and the
-// epilogue does the AVX2 one's operations (sigmoid and tanh through its code on the two halves):
-// results are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2 code (bound
+// epilogue does the AVX2 one's operations (sigmoid and tanh: the vector math's steps, on zmm
+// registers): results are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2 code (bound
 // by memory, and sharing them keeps one packed layout), except that kernel_packing_b packs B's
 // panels into that layout itself while its first tile reads them.
 // Compiled with -mavx512f and reached only after the CPU check: self-contained like
@@ -15,73 +15,58 @@
 #include <cstdint>
 
 #include "core/gemm/a_source.h"
-#include "core/gemm/epilogue_avx2.h"
 #include "core/gemm/kernels.h"
+#include "core/simd/vmath_avx512.h"
 
 namespace fastmlp::gemm_detail {
 namespace {
 
-// One zmm register of T, and the epilogue's lane traits (AVX2, on the register's two halves).
-struct Zs {
-  using T = float;
-  using V = __m512;
-  using Half = F32;
-  static V zero() { return _mm512_setzero_ps(); }
-  static V load(const T* p) { return _mm512_loadu_ps(p); }
-  static V bcast(const T* p) { return _mm512_set1_ps(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static void store(T* p, V v) { _mm512_store_ps(p, v); }
-  using Mask = __mmask16;
+// One zmm register of T: the vector math's lane traits (vmath_avx512.h) and what the tiles need
+// beyond them: broadcasts, edge masks, and the activations' selects.
+template <class L>
+struct Zlanes : L {
+  using typename L::T;
+  using typename L::V;
+  using typename L::Mask;
+  using L::load;
+  using L::store;
+  static V bcast(const T* p) { return L::set1(*p); }
   static Mask first(i64 n) { return Mask((1u << n) - 1); }  // lanes [0, n)
-  static V load(Mask m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
-  static void store(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
-  static V add(V a, V b) { return _mm512_add_ps(a, b); }
-  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
-  // Masked with every lane on: the unmasked intrinsic's undefined pass-through operand makes
-  // gcc 12 warn (-Wmaybe-uninitialized) at every inlined use. The same vmaxps otherwise.
-  static V max(V a, V b) { return _mm512_maskz_max_ps(Mask(~0u), a, b); }
-  static V set1(T v) { return _mm512_set1_ps(v); }
-  static Mask positive(V v) { return _mm512_cmp_ps_mask(v, zero(), _CMP_GT_OQ); }
-  static V select(Mask m, V t, V f) { return _mm512_mask_blend_ps(m, f, t); }  // m ? t : f
-  static V or_zero(Mask m, V v) { return _mm512_maskz_mov_ps(m, v); }        // m ? v : 0
+  static V load(Mask m, const T* p);
+  static void store(T* p, Mask m, V v);
+  static Mask positive(V v);
+  static V select(Mask m, V t, V f) { return L::blend(f, t, m); }  // m ? t : f
+  static V or_zero(Mask m, V v);                                 // m ? v : 0
 };
+using Zs = Zlanes<simd::Zs>;
+using Zd = Zlanes<simd::Zd>;
 
-struct Zd {
-  using T = double;
-  using V = __m512d;
-  using Half = F64;
-  static V zero() { return _mm512_setzero_pd(); }
-  static V load(const T* p) { return _mm512_loadu_pd(p); }
-  static V bcast(const T* p) { return _mm512_set1_pd(*p); }
-  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
-  static void store(T* p, V v) { _mm512_store_pd(p, v); }
-  using Mask = __mmask8;
-  static Mask first(i64 n) { return Mask((1u << n) - 1); }
-  static V load(Mask m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
-  static void store(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
-  static V add(V a, V b) { return _mm512_add_pd(a, b); }
-  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
-  static V max(V a, V b) { return _mm512_maskz_max_pd(Mask(~0u), a, b); }  // as Zs::max
-  static V set1(T v) { return _mm512_set1_pd(v); }
-  static Mask positive(V v) { return _mm512_cmp_pd_mask(v, zero(), _CMP_GT_OQ); }
-  static V select(Mask m, V t, V f) { return _mm512_mask_blend_pd(m, f, t); }
-  static V or_zero(Mask m, V v) { return _mm512_maskz_mov_pd(m, v); }
-};
+template <>
+inline Zs::V Zs::load(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+template <>
+inline void Zs::store(float* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+template <>
+inline Zs::Mask Zs::positive(V v) { return _mm512_cmp_ps_mask(v, zero(), _CMP_GT_OQ); }
+template <>
+inline Zs::V Zs::or_zero(Mask m, V v) { return _mm512_maskz_mov_ps(m, v); }
+template <>
+inline Zd::V Zd::load(Mask m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
+template <>
+inline void Zd::store(double* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
+template <>
+inline Zd::Mask Zd::positive(V v) { return _mm512_cmp_pd_mask(v, zero(), _CMP_GT_OQ); }
+template <>
+inline Zd::V Zd::or_zero(Mask m, V v) { return _mm512_maskz_mov_pd(m, v); }
 
-// The epilogue of `rows` tile rows held in acc (NR values each): the AVX2 one, per row on the two
-// 256-bit halves, six rows of t at a time.
-template <class H>
-__attribute__((noinline)) void store_rows(const typename H::T* acc, int rows,
-                                          const TileColumn<typename H::T>& t) {
-  constexpr i64 W = H::W;
-  TileColumn<typename H::T> part = t;
-  for (int r = 0; r < rows; ++r, acc += 2 * W) {
-    if (r == 6) {
-      part.c += 6 * t.ldc;
-      part.m -= 6;
-    }
-    store_row<H>(H::load(acc), H::load(acc + W), r % 6, part);
-  }
+// Row r of t's columns in C (r < t.m): v plus C's values (a later K block) and the bias, as the
+// AVX2 epilogue adds them, with masked loads at the right edge.
+template <class Z>
+inline __attribute__((always_inline)) typename Z::V with_c_and_bias(
+    typename Z::V v, const typename Z::T* c, typename Z::Mask m,
+    const TileColumn<typename Z::T>& t) {
+  if (t.load_c) v = Z::add(v, Z::load(m, c));
+  if (t.bias) v = Z::add(v, Z::load(m, t.bias));
+  return v;
 }
 
 // Row r of t from its zmm register, for the activations without a function call: the AVX2
@@ -92,8 +77,7 @@ inline __attribute__((always_inline)) void store_row(typename Z::V v, i64 r, typ
                                                      const TileColumn<typename Z::T>& t) {
   if (r >= t.m) return;
   typename Z::T* c = t.c + r * t.ldc;
-  if (t.load_c) v = Z::add(v, Z::load(m, c));
-  if (t.bias) v = Z::add(v, Z::load(m, t.bias));
+  v = with_c_and_bias<Z>(v, c, m, t);
   if (t.last) {
     switch (t.act) {
       case Act::Relu:
@@ -114,6 +98,20 @@ inline __attribute__((always_inline)) void store_row(typename Z::V v, i64 r, typ
     }
   }
   Z::store(c, m, v);
+}
+
+// The epilogue of `rows` tile rows held in acc (NR values each) for sigmoid and tanh (t.last):
+// out of line, so that the tile need not keep its accumulators across their code.
+template <class Z>
+__attribute__((noinline)) void store_rows(const typename Z::T* acc, int rows, typename Z::Mask m,
+                                          const TileColumn<typename Z::T>& t) {
+  constexpr i64 NR = Blocking<typename Z::T>::NR;
+  for (int r = 0; r < rows && r < t.m; ++r) {
+    typename Z::T* c = t.c + r * t.ldc;
+    typename Z::V v = with_c_and_bias<Z>(Z::load(acc + r * NR), c, m, t);
+    v = t.act == Act::Sigmoid ? simd::sigmoid<Z>(v) : simd::tanh<Z>(v);
+    Z::store(c, m, v);
+  }
 }
 
 // Where a register tile reads its P micro-panels of B, row k then k + 1: load(q) is panel q's NR
@@ -200,15 +198,15 @@ __attribute__((noinline)) void tile(i64 kc, Src src, BSrc b, const TileColumn<ty
     }
     return;
   }
-  // Sigmoid and tanh through memory to a separate epilogue: kept in registers across its calls,
+  // Sigmoid and tanh through memory to a separate epilogue: kept in registers across its code,
   // the accumulators would be spilled inside the K loop instead.
   alignas(64) T acc[P][rows * NR];
 #pragma GCC unroll 24
   for (int r = 0; r < rows; ++r)
 #pragma GCC unroll 2
     for (int q = 0; q < P; ++q) Z::store(acc[q] + r * NR, c[r][q]);
-  store_rows<typename Z::Half>(acc[0], rows, left);
-  if constexpr (P == 2) store_rows<typename Z::Half>(acc[P - 1], rows, right);
+  store_rows<Z>(acc[0], rows, Z::first(left.n), left);
+  if constexpr (P == 2) store_rows<Z>(acc[P - 1], rows, Z::first(right.n), right);
 }
 
 // The tiles of 6 R rows of one column, with one or two B micro-panels.

@@ -1,4 +1,4 @@
-"""Fits the polynomial coefficients of csrc/core/simd/vmath_avx2.h.
+"""Fits the polynomial coefficients of csrc/core/simd/vmath_lanes.h.
 
 exp:  e^r = 1 + r + r^2 q(r)        on |r| <= ln2/2, q of degree 4 (float32) or 9 (float64)
 tanh: tanh x = x + x^3 p(x^2)        on |x| <= 0.625, p of degree 6 (float32) or 11 (float64)

@@ -6,9 +6,9 @@
 //
 // Each kernel family (GEMM, vector math, optimizer updates) has one table per instruction set,
 // with an entry per precision named s (float) and d (double). The helpers below pick the active
-// table and a precision's entry, so the families dispatch the same way. Only the GEMM has
-// AVX-512 micro-kernels (the rest is bound by memory, not arithmetic): the other families run
-// their AVX2 tables at that level.
+// table and a precision's entry, so the families dispatch the same way. The GEMM and the vector
+// math have AVX-512 kernels; the optimizer updates, bound by memory and the divider rather than
+// the FMA units, run their AVX2 table at that level.
 #pragma once
 #include <type_traits>
 

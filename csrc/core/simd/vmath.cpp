@@ -8,7 +8,8 @@ namespace {
 
 template <class T>
 const simd::VmathOps<T>& ops() {
-  return for_type<T>(FASTMLP_ACTIVE_TABLE(simd::generic_vmath_kernels, simd::avx2_vmath_kernels));
+  return for_type<T>(FASTMLP_ACTIVE_TABLE3(simd::generic_vmath_kernels, simd::avx2_vmath_kernels,
+                                           simd::avx512_vmath_kernels));
 }
 
 }  // namespace
