@@ -5,9 +5,9 @@
 // runs two micro-panels of A (twelve rows) against two adjacent micro-panels of B: 24
 // accumulators, 14 loads per 24 FMAs. Each element is still one FMA per k in k order, and the
 // epilogue does the AVX2 one's operations (sigmoid and tanh: the vector math's steps, on zmm
-// registers): results are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2 code (bound
-// by memory, and sharing them keeps one packed layout), except that kernel_packing_b packs B's
-// panels into that layout itself while its first tile reads them.
+// registers): results are bitwise the AVX2 kernels'. Packing and the thin products are the AVX2
+// code (bound by memory, and sharing them keeps one packed layout), except that kernel_packing_b
+// packs B's panels into that layout itself while its first tile reads them.
 // Compiled with -mavx512f and reached only after the CPU check: self-contained like
 // kernel_avx2.cpp (see kernels.h).
 #include <immintrin.h>
@@ -21,42 +21,10 @@
 namespace fastmlp::gemm_detail {
 namespace {
 
-// One zmm register of T: the vector math's lane traits (vmath_avx512.h) and what the tiles need
-// beyond them: broadcasts, edge masks, and the activations' selects.
-template <class L>
-struct Zlanes : L {
-  using typename L::T;
-  using typename L::V;
-  using typename L::Mask;
-  using L::load;
-  using L::store;
-  static V bcast(const T* p) { return L::set1(*p); }
-  static Mask first(i64 n) { return Mask((1u << n) - 1); }  // lanes [0, n)
-  static V load(Mask m, const T* p);
-  static void store(T* p, Mask m, V v);
-  static Mask positive(V v);
-  static V select(Mask m, V t, V f) { return L::blend(f, t, m); }  // m ? t : f
-  static V or_zero(Mask m, V v);                                 // m ? v : 0
-};
-using Zs = Zlanes<simd::Zs>;
-using Zd = Zlanes<simd::Zd>;
-
-template <>
-inline Zs::V Zs::load(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
-template <>
-inline void Zs::store(float* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
-template <>
-inline Zs::Mask Zs::positive(V v) { return _mm512_cmp_ps_mask(v, zero(), _CMP_GT_OQ); }
-template <>
-inline Zs::V Zs::or_zero(Mask m, V v) { return _mm512_maskz_mov_ps(m, v); }
-template <>
-inline Zd::V Zd::load(Mask m, const double* p) { return _mm512_maskz_loadu_pd(m, p); }
-template <>
-inline void Zd::store(double* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
-template <>
-inline Zd::Mask Zd::positive(V v) { return _mm512_cmp_pd_mask(v, zero(), _CMP_GT_OQ); }
-template <>
-inline Zd::V Zd::or_zero(Mask m, V v) { return _mm512_maskz_mov_pd(m, v); }
+// One zmm register of T: the vector math's lane traits (vmath_avx512.h), which carry the tiles'
+// broadcasts, edge masks and selects too.
+using Zs = simd::Zs;
+using Zd = simd::Zd;
 
 // Row r of t's columns in C (r < t.m): v plus C's values (a later K block) and the bias, as the
 // AVX2 epilogue adds them, with masked loads at the right edge.

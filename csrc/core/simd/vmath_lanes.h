@@ -12,7 +12,7 @@
 // once by the final scaling; sigmoid -> 0 / 1, tanh -> +-1) and NaN propagates. The coefficients
 // were fitted for these functions by fit_vmath.py beside this file.
 #pragma once
-#include <iterator>
+#include <cstddef>
 
 #include "core/common.h"
 
