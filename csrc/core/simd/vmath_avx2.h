@@ -99,12 +99,18 @@ struct Pd {
 // (1/9)^(terms + 1) / (2 terms + 3) of the sum, and all of them together 9/8 of that: 2^-55 for
 // 15 terms, 2^-32 for 8. 2 hi is added last, so its rounding is the result's only large one.
 template <int terms>
+struct AtanhSeries {
+  double c[terms];  // 1 / (2 terms + 1), ..., 1/5, 1/3: highest power first, as horner takes them
+  constexpr AtanhSeries() : c{} {
+    for (int k = 0; k < terms; ++k) c[k] = 1.0 / (2 * (terms - k) + 1);
+  }
+};
+template <int terms>
 inline __m256d log1p_from_t_pd(__m256d hi, __m256d lo) {
   using S = Pd;
+  static constexpr AtanhSeries<terms> series{};
   const __m256d u = S::mul(hi, hi), t2 = S::add(hi, hi);
-  __m256d p = S::set1(1.0 / (2 * terms + 1));
-  for (int k = terms - 1; k >= 1; --k) p = S::fma(p, u, S::set1(1.0 / (2 * k + 1)));
-  return S::add(t2, S::fma(S::mul(t2, u), p, S::add(lo, lo)));
+  return S::add(t2, S::fma(S::mul(t2, u), horner<S>(u, series.c), S::add(lo, lo)));
 }
 
 // log(1 + e^x) = max(x, 0) + log1p(e) with e = exp(-|x|) <= 1: no overflow, and no cancellation
@@ -122,10 +128,11 @@ inline __m256d softplus_pd(__m256d x) {
 inline __m256 softplus_ps(__m256 x) {
   const __m256 e = exp<Ps>(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
   const auto half = [](__m128 x4, __m128 e4) {
+    using S = Pd;
     const __m256d ed = _mm256_cvtps_pd(e4);
-    const __m256d t = _mm256_div_pd(ed, _mm256_add_pd(_mm256_set1_pd(2.0), ed));
-    const __m256d sum = _mm256_add_pd(_mm256_max_pd(_mm256_cvtps_pd(x4), _mm256_setzero_pd()),
-                                      log1p_from_t_pd<8>(t, _mm256_setzero_pd()));
+    const __m256d t = S::div(ed, S::add(S::set1(2.0), ed));
+    const __m256d sum = S::add(S::max(_mm256_cvtps_pd(x4), S::zero()),
+                               log1p_from_t_pd<8>(t, S::zero()));
     return _mm256_cvtpd_ps(sum);
   };
   return _mm256_set_m128(half(_mm256_extractf128_ps(x, 1), _mm256_extractf128_ps(e, 1)),
