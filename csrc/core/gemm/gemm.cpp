@@ -66,7 +66,7 @@ i64 column_split_rows(i64 parts) {
   return std::max(Bk::MC, l2_bytes() / parts / (Bk::KC * i64(sizeof(T))) / Bk::MR * Bk::MR);
 }
 
-// The K blocks: equal, of at most KC (784 -> 3 x 262, not 256 + 256 + 256 + 16), and at least
+// The K blocks: equal, of at most KC (784 -> 4 x 196, not 256 + 256 + 256 + 16), and at least
 // one, so K = 0 still writes C. They depend on K only: every element sums in the same order.
 template <class T>
 i64 k_blocks(i64 K) {
@@ -102,7 +102,13 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   // 1024 float32). One thread keeps the quarter: there is no split to choose.
   const bool b_fits_l2 = b_panel_size<T>(N, K) * i64(sizeof(T)) <= l2_bytes();
   const i64 parts = b_fits_l2 || threads == 1 ? 4 : 2;
-  const i64 max_rows = n_panels >= 8 * threads ? column_split_rows<T>(parts) : Bk::MC;
+  // Also, up to half of L2, a product that row blocks would leave with at most one block per
+  // thread, too few rows for a thread's own copy of B: on the AMD Zen 4 host (1 MiB of L2), 2
+  // threads, float64 128 x 512 x 784 ran 1.21x as fast, 144 rows 1.26x, 128 x 256 x 512 1.07x;
+  // float32 288 x 1024 x 784 1.07x, 256 x 512 x 784 1.01x (medians of 21 alternated).
+  const i64 short_rows = std::min(threads * Bk::MC, column_split_rows<T>(2));
+  const i64 max_rows =
+      n_panels >= 8 * threads ? std::max(column_split_rows<T>(parts), short_rows) : Bk::MC;
   const bool by_columns = M <= max_rows && 10 * ceil_div(n_panels, threads) * m_tiles <=
                                                11 * ceil_div(m_tiles, threads) * n_panels;
   if (by_columns) mb = 1;
