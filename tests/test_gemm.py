@@ -199,10 +199,10 @@ def test_epilogue_activation_is_the_vector_math(shape, act, dtype):
 # across an NC boundary: each thread packs its own panels, so panel storage must not move
 # between blocks while another thread still reads it. Repeated, since a race shows up by chance.
 # (300 | 200, 300, 300): one row block of more than MC rows split by columns, where L2 holds it
-# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (128, 512, 784): by columns from
-# 1 MiB of L2 up, where row blocks would give each thread only one. (256, 2048, 256) and
-# (240, 2048, 256): past a quarter of L2 (float64 on a 2 MiB L2, float32 on a 512 KiB one), by
-# columns since B's panel is too large for row blocks' own copies. (300, 200, 600),
+# (2 MiB: gemm.cpp's column_split_rows); elsewhere row blocks. (128, 512, 784): by columns, in
+# float64 too (from 512 KiB of L2 up), as row blocks would give each thread only one. (256, 2048,
+# 256) and (240, 2048, 256): at or past a quarter of L2 (float64 on a 2 MiB L2, float32 on a
+# 512 KiB one), by columns since B's panel is too large for row blocks' own copies. (300, 200, 600),
 # (200, 100, 64), (512, 256, 128) and (600, 4200, 64, across an NC boundary): row blocks whose
 # threads each pack all of B (Plan::own_b) where it fits in L2. (120, 8, 1400): row blocks too
 # few rows for that, sharing B's panel over six K blocks.

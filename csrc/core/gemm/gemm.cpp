@@ -59,7 +59,8 @@ i64 l2_bytes() {
 }
 
 // The most rows of A one block may hold when a product is shared out by columns (every thread
-// then packs all of A): MC, or more where 1/parts of the L2 cache holds their KC-deep block.
+// then packs all of A): MC, or more where 1/parts of the L2 cache holds their KC-deep block
+// (packed in whole tiles, so up to MR - 1 rows more).
 // Not rounded down to whole tiles, which kept batches of 128 and 256 rows, just at a quarter or a
 // half, out: on the AMD Zen 4 host (1 MiB of L2), 2 threads, float64 256 x 2048 x 1024 and x 2048
 // ran 1.03-1.35x as fast by columns (row blocks sharing B's panel were erratic, 60-80 GFLOP/s);
@@ -107,9 +108,9 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   const bool b_fits_l2 = b_panel_size<T>(N, K) * i64(sizeof(T)) <= l2_bytes();
   const i64 parts = b_fits_l2 || threads == 1 ? 4 : 2;
   // Also, up to half of L2, a product that row blocks would leave with at most one block per
-  // thread, too few rows for a thread's own copy of B: on the AMD Zen 4 host (1 MiB of L2), 2
-  // threads, float64 128 x 512 x 784 ran 1.21x as fast, 144 rows 1.26x, 128 x 256 x 512 1.07x;
-  // float32 288 x 1024 x 784 1.07x, 256 x 512 x 784 1.01x (medians of 21 alternated).
+  // thread, too few rows to pay for a thread's own copy of B: on the AMD Zen 4 host (1 MiB of
+  // L2), 2 threads, float64 128 x 512 x 784 ran 1.21x as fast, 144 rows 1.26x, 128 x 256 x 512
+  // 1.07x; float32 288 x 1024 x 784 1.07x, 256 x 512 x 784 1.01x (medians of 21 alternated).
   const i64 short_rows = std::min(threads * Bk::MC, column_split_rows<T>(2));
   const i64 max_rows =
       n_panels >= 8 * threads ? std::max(column_split_rows<T>(parts), short_rows) : Bk::MC;
@@ -119,7 +120,7 @@ Plan plan(i64 M, i64 N, i64 K, int threads) {
   // As many blocks as a multiple of the thread count, so that every thread gets the same number
   // of tiles give or take one (200 rows in 4 blocks: 8 + 9 + 8 + 9 tiles, not 9 + 9 + 9 + 7).
   if (threads > 1 && !by_columns) mb = std::min(m_tiles, round_up(mb, threads));
-  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC, or <= max_rows
+  const i64 mc = ceil_div(m_tiles, mb) * Bk::MR;  // <= MC, or max_rows in whole tiles
   const i64 ng = mb < threads ? std::min(n_panels, ceil_div(threads, mb)) : 1;
   // Row blocks on several threads: each thread packs all of B's panel for itself rather than a
   // share of one the team meets to pack and then reads across cores, where its copy fits in L2
