@@ -52,10 +52,10 @@ inline __attribute__((always_inline)) void store_row(typename Z::V v, i64 r, typ
         v = Z::max(v, Z::zero());
         break;
       case Act::LeakyRelu:
-        v = Z::select(Z::positive(v), v, Z::mul(v, Z::set1(t.alpha)));
+        v = Z::blend(Z::mul(v, Z::set1(t.alpha)), v, Z::lt(Z::zero(), v));
         break;
       case Act::Step:
-        v = Z::or_zero(Z::positive(v), Z::set1(1));
+        v = Z::or_zero(Z::lt(Z::zero(), v), Z::set1(1));
         break;
       case Act::Linear:
       case Act::Softmax:  // never fused (whole rows): the caller passes a linear epilogue

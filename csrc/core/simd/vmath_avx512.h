@@ -1,6 +1,6 @@
 // The AVX-512F lane traits Zs (16 floats) and Zd (8 doubles) for vmath_lanes.h's exp, sigmoid and
 // tanh, with what the AVX-512 GEMM kernels need besides (broadcasts, masked edge loads and stores,
-// the activations' selects). The same steps as the AVX2 traits,
+// the activations' masks). The same steps as the AVX2 traits,
 // so the same bits; exp's 2^n is one vscalefps/pd, which rounds once as the AVX2 two-step scaling
 // does. For the AVX-512 translation units only (they need -mavx512f): internal linkage (ODR).
 #pragma once
@@ -48,8 +48,6 @@ struct Zs {
   static Mask first(i64 n) { return Mask((1u << n) - 1); }  // lanes [0, n)
   static V load(Mask m, const T* p) { return _mm512_maskz_loadu_ps(m, p); }
   static void store(T* p, Mask m, V v) { _mm512_mask_storeu_ps(p, m, v); }
-  static Mask positive(V v) { return _mm512_cmp_ps_mask(v, zero(), _CMP_GT_OQ); }
-  static V select(Mask m, V t, V f) { return blend(f, t, m); }  // m ? t : f
   static V or_zero(Mask m, V v) { return _mm512_maskz_mov_ps(m, v); }  // m ? v : 0
  private:
   static __m512i bits(V v) { return _mm512_castps_si512(v); }
@@ -88,8 +86,6 @@ struct Zd {
   static Mask first(i64 n) { return Mask((1u << n) - 1); }
   static V load(Mask m, const T* p) { return _mm512_maskz_loadu_pd(m, p); }
   static void store(T* p, Mask m, V v) { _mm512_mask_storeu_pd(p, m, v); }
-  static Mask positive(V v) { return _mm512_cmp_pd_mask(v, zero(), _CMP_GT_OQ); }
-  static V select(Mask m, V t, V f) { return blend(f, t, m); }
   static V or_zero(Mask m, V v) { return _mm512_maskz_mov_pd(m, v); }
  private:
   static __m512i bits(V v) { return _mm512_castpd_si512(v); }
