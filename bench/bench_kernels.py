@@ -6,7 +6,8 @@
 - each loss with its gradient, on 256 rows of 10 outputs (an output layer's batch; the cross-
   entropies on logits, as training computes them);
 - one optimizer step of each update rule on 1,000,000 float64 parameters (the step
-  fastmlp.optimizers.minimize takes; training runs the same loops on the model's dtype).
+  fastmlp.optimizers.minimize takes; training runs the same loops on the model's dtype);
+- dropout's mask at rate 0.2 on 128 x 256 (deep-bn-dropout's hidden layers), forward.
 
 In-place kernels get their input restored before each round, outside the timing. extra_info
 records the values per round, so values/s = values / time."""
@@ -84,3 +85,10 @@ def test_optimizer_step(benchmark, rule, momentum, nesterov):
     benchmark.extra_info["values"] = PARAMS
     benchmark(lambda: fm._core.optimizer_step(params, grads, state, next(step), rule, 1e-3, momentum,
                                               nesterov, 0.0, 0.9, 0.999, 0.99, 1e-8, False))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_dropout(benchmark, dtype):
+    X = np.random.default_rng(0).standard_normal((128, 256)).astype(dtype)
+    benchmark.extra_info["values"] = X.size
+    benchmark(lambda: fm._core._dropout(X, 0.2, 12345, False))

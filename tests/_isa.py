@@ -25,7 +25,8 @@ def cpu_has_avx2_fma():
 
 
 def cpu_has_avx512f():
-    return cpu_has_avx2_fma() and "avx512f" in _cpu_flags()
+    """The AVX-512 level the dispatch takes: F with DQ."""
+    return cpu_has_avx2_fma() and {"avx512f", "avx512dq"} <= _cpu_flags()
 
 
 def forced_isa():

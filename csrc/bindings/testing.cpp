@@ -1,7 +1,7 @@
 // Internal bindings for the tests and the kernel benchmarks only (names start with an underscore;
 // not part of the API): the GEMM with every stride layout and epilogue, the dispatched ISA, the
-// vector math, the activations forward and backward, the losses with their gradient, and the sum
-// of squares behind gradient norms and the L2 penalty.
+// vector math, the activations forward and backward, the losses with their gradient, the sum
+// of squares behind gradient norms and the L2 penalty, and dropout's masks.
 #include "bindings/testing.h"
 
 #include <pybind11/numpy.h>
@@ -14,6 +14,7 @@
 #include "bindings/checks.h"
 #include "core/activations.h"
 #include "core/gemm/gemm.h"
+#include "core/layers/dropout.h"
 #include "core/optim.h"
 #include "core/vmath.h"
 
@@ -139,6 +140,21 @@ double sum_squares_test(const In<T>& x) {
   return sum_squares(x.data(), x.size());
 }
 
+// Dropout of x with `rate` and `key`: forward into a new array, or, in_place, backward on a copy
+// of x (the gradient's pass, which overwrites its input).
+template <class T>
+Out<T> dropout_test(const In<T>& x, double rate, u64 key, bool in_place) {
+  require(rate >= 0.0 && rate < 1.0, "_dropout: rate must be in [0, 1)");
+  Out<T> y(x.request().shape);
+  if (in_place) {
+    std::copy(x.data(), x.data() + x.size(), y.mutable_data());
+    dropout_backward(y.mutable_data(), y.size(), rate, key);
+  } else {
+    dropout_forward(y.mutable_data(), x.data(), x.size(), rate, key);
+  }
+  return y;
+}
+
 }  // namespace
 
 void bind_testing(py::module_& m) {
@@ -170,4 +186,8 @@ void bind_testing(py::module_& m) {
   m.def("_sum_squares", &sum_squares_test<float>, py::arg("x").noconvert(),
         "internal: the dispatched sum of squares of x, in double");
   m.def("_sum_squares", &sum_squares_test<double>, py::arg("x").noconvert());
+  m.def("_dropout", &dropout_test<float>, py::arg("x").noconvert(), py::arg("rate"),
+        py::arg("key"), py::arg("in_place"), "internal: the dispatched dropout of x");
+  m.def("_dropout", &dropout_test<double>, py::arg("x").noconvert(), py::arg("rate"),
+        py::arg("key"), py::arg("in_place"));
 }

@@ -1,12 +1,16 @@
 // Counter-based random numbers: every draw is a pure function of (key, counter), so shuffles and
 // initial weights are identical whatever the thread count or the order in which work is split.
 // The mixer is SplitMix64's finaliser (Steele, Lea, Flood 2014), a bijection on 64 bits.
+// Internal linkage: the dropout kernels compiled for AVX2 and AVX-512 include this, and an inline
+// function emitted there could otherwise become the copy every caller links to (see
+// core/gemm/kernels.h).
 #pragma once
 #include <cmath>
 
 #include "core/common.h"
 
 namespace fastmlp {
+namespace {
 
 inline u64 mix64(u64 z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -33,4 +37,5 @@ inline u64 random_below(u64 key, u64 counter, u64 n) {
   return u64((static_cast<unsigned __int128>(random_bits(key, counter)) * n) >> 64);
 }
 
+}  // namespace
 }  // namespace fastmlp

@@ -1,14 +1,15 @@
 // The instruction set the kernels run with, chosen once at first use: the highest level the build
-// has kernels for and the CPU supports (AVX-512F, then AVX2+FMA), else the portable kernels.
+// has kernels for and the CPU supports (AVX-512F with DQ, then AVX2+FMA), else the portable
+// kernels.
 // FASTMLP_ISA caps it, so tests can cover every path a machine can run: "generic" forces the
 // portable kernels, "avx2" (or "avx2+fma") stops below AVX-512; fastmlp's import warns about
 // other values, which are ignored.
 //
-// Each kernel family (GEMM, vector math, optimizer updates) has one table per instruction set,
-// with an entry per precision named s (float) and d (double). The helpers below pick the active
-// table and a precision's entry, so the families dispatch the same way. The GEMM and the vector
-// math have AVX-512 kernels; the optimizer updates, bound by memory and the divider rather than
-// the FMA units, run their AVX2 table at that level.
+// Each kernel family (GEMM, vector math, optimizer updates, dropout) has one table per instruction
+// set, with an entry per precision named s (float) and d (double). The helpers below pick the
+// active table and a precision's entry, so the families dispatch the same way. The GEMM, the
+// vector math and dropout have AVX-512 kernels; the optimizer updates, bound by memory and the
+// divider rather than the FMA units, run their AVX2 table at that level.
 #pragma once
 #include <type_traits>
 
