@@ -7,7 +7,8 @@
   entropies on logits, as training computes them);
 - one optimizer step of each update rule on 1,000,000 float64 parameters (the step
   fastmlp.optimizers.minimize takes; training runs the same loops on the model's dtype);
-- dropout's mask at rate 0.2 on 128 x 256 (deep-bn-dropout's hidden layers), forward.
+- dropout's mask at rate 0.2 on 128 x 256 (deep-bn-dropout's hidden layers, a size that takes
+  the team), forward, into a new array.
 
 In-place kernels get their input restored before each round, outside the timing. extra_info
 records the values per round, so values/s = values / time."""

@@ -4,7 +4,7 @@ counter i reaches the rate), bit for bit, in both precisions, forward and in pla
 import numpy as np
 import pytest
 
-from _isa import cpu_has_avx2_fma, cpu_has_avx512f, forced_isa, run_with_isa
+from _isa import cpu_has_avx2_fma, cpu_has_avx512f, expected_isa, forced_isa, run_with_isa
 
 fm = pytest.importorskip("fastmlp")
 core = fm._core
@@ -58,6 +58,13 @@ def test_masks_are_exact_at_the_threshold():
     for draw in draws[draws < 0.999][:8]:
         for rate in (np.nextafter(draw, 0), draw, np.nextafter(draw, 1)):
             assert np.array_equal(core._dropout(x, rate, 7, False), reference(x, rate, 7))
+
+
+def test_the_expected_kernels_run():
+    # So that the subprocesses below test the instruction set they ask for.
+    if expected_isa() is None:
+        pytest.skip("this machine's CPU flags are unknown")
+    assert core.build_info()["simd"] == expected_isa()
 
 
 def test_rate_is_checked():

@@ -1,4 +1,5 @@
-// Portable dropout loop: the compiler's baseline vectors (SSE2 on x86-64).
+// Portable dropout loop: branch-free, and scalar where the baseline has no 64-bit vector
+// multiply (SSE2: g++ 12 leaves it scalar).
 #include "core/layers/dropout_mask.h"
 
 namespace fastmlp::dropout_detail {
