@@ -13,6 +13,8 @@ def architectures():
         "batchnorm": lambda: [L.Dense(7), L.BatchNorm(), L.Activation("tanh"), L.Dense(3)],
         "batchnorm_after_act": lambda: [L.Dense(6, activation="sigmoid"), L.BatchNorm(momentum=0.9), L.Dense(3)],
         "layernorm": lambda: [L.Dense(6, activation="relu"), L.LayerNorm(), L.Dense(3)],
+        # 37 columns: LayerNorm's row sums run 16 lanes, so two whole rounds and a tail of 5.
+        "layernorm_wide": lambda: [L.Dense(37, activation="tanh"), L.LayerNorm(), L.Dense(3)],
         "dropout": lambda: [L.Dense(8, activation="tanh"), L.Dropout(0.4), L.Dense(3)],
         "residual": lambda: [L.Dense(6, activation="tanh"),
                              L.Residual([L.Dense(6, activation="tanh"), L.LayerNorm(), L.Dense(6)]),

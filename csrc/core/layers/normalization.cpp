@@ -4,8 +4,13 @@
 #include <cmath>
 
 #include "core/column_sums.h"
+#include "core/lane_sum.h"
 
 namespace fastmlp {
+namespace {
+// LayerNorm's sums over a row's columns (core/lane_sum.h).
+constexpr i64 kLanes = 16;
+}  // namespace
 
 template <class T>
 void batchnorm_forward_train(T* Y, T* mean, T* inv_std, const T* X, const T* gamma, const T* beta,
@@ -70,10 +75,8 @@ void layernorm_forward(T* Y, T* mean, T* inv_std, const T* X, const T* gamma, co
                        i64 rows, i64 cols, double eps) {
   for (i64 r = 0; r < rows; ++r) {
     const T* x = X + r * cols;
-    T m = 0, v = 0;
-    for (i64 j = 0; j < cols; ++j) m += x[j];
-    m /= T(cols);
-    for (i64 j = 0; j < cols; ++j) v += (x[j] - m) * (x[j] - m);
+    const T m = lane_sum<kLanes, T>(cols, [x](i64 j) { return x[j]; }) / T(cols);
+    const T v = lane_sum<kLanes, T>(cols, [x, m](i64 j) { return (x[j] - m) * (x[j] - m); });
     const T s = T(1) / std::sqrt(v / T(cols) + T(eps));
     mean[r] = m;
     inv_std[r] = s;
@@ -89,20 +92,20 @@ void layernorm_backward(T* dX, T* dgamma, T* dbeta, const T* dY, const T* X, con
   for (i64 r = 0; r < rows; ++r) {
     const T* x = X + r * cols;
     const T* dy = dY + r * cols;
-    T sum_dxh = 0, sum_dxh_xh = 0;
+    const T m = mean[r], s = inv_std[r];
     for (i64 j = 0; j < cols; ++j) {
-      const T x_hat = (x[j] - mean[r]) * inv_std[r], dxh = dy[j] * gamma[j];
-      dgamma[j] += dy[j] * x_hat;
+      dgamma[j] += dy[j] * ((x[j] - m) * s);
       dbeta[j] += dy[j];
-      sum_dxh += dxh;
-      sum_dxh_xh += dxh * x_hat;
     }
+    // The row's sums of dx_hat = dY gamma and of dx_hat x_hat.
+    const T sum_dxh = lane_sum<kLanes, T>(cols, [dy, gamma](i64 j) { return dy[j] * gamma[j]; });
+    const T sum_dxh_xh = lane_sum<kLanes, T>(
+        cols, [dy, gamma, x, m, s](i64 j) { return dy[j] * gamma[j] * ((x[j] - m) * s); });
     if (!dX) continue;
     // dX = inv_std / C (C dx_hat - sum dx_hat - x_hat sum(dx_hat x_hat)), dx_hat = dY gamma
     for (i64 j = 0; j < cols; ++j) {
-      const T x_hat = (x[j] - mean[r]) * inv_std[r];
-      dX[r * cols + j] = inv_std[r] / T(cols) *
-                         (T(cols) * dy[j] * gamma[j] - sum_dxh - x_hat * sum_dxh_xh);
+      const T x_hat = (x[j] - m) * s;
+      dX[r * cols + j] = s / T(cols) * (T(cols) * dy[j] * gamma[j] - sum_dxh - x_hat * sum_dxh_xh);
     }
   }
 }

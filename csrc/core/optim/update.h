@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/lane_sum.h"
 #include "core/optim/kernels.h"
 
 namespace fastmlp::optim_detail {
@@ -101,20 +102,10 @@ void update(const Update<T>& u, T* p, const T* g, T* s0, T* s1, i64 n) {
   }
 }
 
-// 16 running sums, each over every 16th element, added up in a fixed order at the end: the
-// compiler can keep them in vector registers without reassociating anything (a single
-// accumulator would wait on every addition's latency), and both builds give the same bits.
+// In double, 16 running sums (core/lane_sum.h): the same bits from both builds.
 template <class T>
 double sum_squares(const T* x, i64 n) {
-  constexpr i64 kLanes = 16;
-  double acc[kLanes] = {};
-  const i64 whole = n / kLanes * kLanes;
-  for (i64 i = 0; i < whole; i += kLanes)
-    for (i64 k = 0; k < kLanes; ++k) acc[k] += double(x[i + k]) * double(x[i + k]);
-  for (i64 k = 0; whole + k < n; ++k) acc[k] += double(x[whole + k]) * double(x[whole + k]);
-  for (i64 width = kLanes / 2; width > 0; width /= 2)
-    for (i64 k = 0; k < width; ++k) acc[k] += acc[k + width];
-  return acc[0];
+  return lane_sum<16, double>(n, [x](i64 i) { return double(x[i]) * double(x[i]); });
 }
 
 }  // namespace
