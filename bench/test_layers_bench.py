@@ -15,6 +15,7 @@ LAYERS = {
     "layer_norm": lambda: L.LayerNorm(),
     "activation_relu": lambda: L.Activation("relu"),
     "residual_dense": lambda: L.Residual([L.Dense(WIDTH, activation="relu")]),
+    "gaussian_noise": lambda: L.GaussianNoise(0.1),
 }
 
 

@@ -37,3 +37,18 @@ def test_noise_changes_with_the_step_and_gradient_passes_through():
 def test_bad_stddev():
     with pytest.raises(ValueError, match="stddev must be a finite number >= 0"):
         fm.layers.GaussianNoise(-1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_normal_draws_do_not_depend_on_the_thread_count(restore_threads, dtype):
+    # 20,001 values (odd: a last pair with one value) split across threads from 8192 values; a
+    # pair cut between two threads, or counters counted from a share's start, would show here.
+    def draws(threads):
+        restore_threads.set_num_threads(threads)
+        out = np.empty(20_001, dtype)
+        fm._core.fill_normal(out, 0.5, 2.0, 7, 3)
+        return out
+
+    one, two, three = draws(1), draws(2), draws(3)
+    assert np.array_equal(one, two) and np.array_equal(one, three)
+    assert abs(one.mean() - 0.5) < 0.05 and one.std() == pytest.approx(2.0, rel=0.02)
