@@ -18,12 +18,16 @@ def mix64(z):
     return z ^ (z >> np.uint64(31))
 
 
+def uniforms(key, n):
+    """The uniform draws of counters 0..n-1: their 53 top bits times 2^-53."""
+    counters = np.arange(1, n + 1, dtype=np.uint64)
+    return (mix64(np.uint64(key) + GOLDEN * counters) >> np.uint64(11)) * 2.0 ** -53
+
+
 def reference(x, rate, key):
-    """Kept where the draw's 53 top bits times 2^-53 are >= rate, scaled by 1 / (1 - rate)."""
-    counters = np.arange(1, x.size + 1, dtype=np.uint64)
-    uniform = (mix64(np.uint64(key) + GOLDEN * counters) >> np.uint64(11)) * 2.0 ** -53
+    """Kept where the draw is >= rate, scaled by 1 / (1 - rate)."""
     scale = x.dtype.type(1.0 / (1.0 - rate))
-    return np.where(uniform.reshape(x.shape) >= rate, x * scale, x.dtype.type(0))
+    return np.where(uniforms(key, x.size).reshape(x.shape) >= rate, x * scale, x.dtype.type(0))
 
 
 def inputs(n, dtype, seed):
@@ -53,8 +57,7 @@ def test_masks_are_exact_at_the_threshold():
     # The kernels compare the draw's 53 bits as an integer with ceil(rate 2^53); the reference
     # compares in double. Rates just above and below a draw's value split there alike.
     x = np.ones(64)
-    counters = np.arange(1, 65, dtype=np.uint64)
-    draws = (mix64(np.uint64(7) + GOLDEN * counters) >> np.uint64(11)) * 2.0 ** -53
+    draws = uniforms(7, 64)
     for draw in draws[draws < 0.999][:8]:
         for rate in (np.nextafter(draw, 0), draw, np.nextafter(draw, 1)):
             assert np.array_equal(core._dropout(x, rate, 7, False), reference(x, rate, 7))
