@@ -1,7 +1,7 @@
 """Training throughput and peak memory of fastmlp, PyTorch and scikit-learn on the configurations
 of configs.py, and the fit time of fastmlp.sklearn's estimators against sklearn.neural_network's.
 
-    python bench/compare.py [--configs a,b] [--repeats 5] [--threads N] [--quick]
+    python bench/compare.py [--configs a,b | --beside] [--repeats 5] [--threads N] [--quick]
                             [--no-estimators] [--out bench/RESULTS.md] [--json results.json]
 
 Prints a markdown report (machine, tables, method); --out also writes it to a file, replacing it,
@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from configs import BY_NAME, CONFIGS
+from configs import BESIDE, BY_NAME, CONFIGS
 from estimators import ESTIMATORS, PROBLEMS, estimator_fitter
 from memory import ProbeError, fastmlp_expected_bytes, measure_peak
 from runners import SKLEARN_CAVEATS, TRAINERS, Unsupported, set_threads
@@ -38,8 +38,13 @@ MIB = 2**20
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configs", help="comma-separated names (default: all): "
+    parser.add_argument("--configs", help="comma-separated names (default: "
+                        + ", ".join(config.name for config in CONFIGS) + "), among: "
                         + ", ".join(BY_NAME))
+    parser.add_argument("--beside", action="store_true",
+                        help="the configs beside the targets (one change each to mnist-m-128 or "
+                        "wide-256: " + ", ".join(config.name for config in BESIDE)
+                        + ") instead of the targets'")
     parser.add_argument("--repeats", type=int, help="timed runs per library and config "
                         "(default 5; 2 with --quick)")
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
@@ -53,13 +58,15 @@ def parse_args(argv):
     parser.add_argument("--out", help="also write the report to this markdown file")
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)
+    if args.configs and args.beside:
+        parser.error("--configs and --beside both choose the configs: give one")
     if args.configs:
         unknown = [name for name in args.configs.split(",") if name not in BY_NAME]
         if unknown:
             parser.error(f"unknown config(s) {', '.join(unknown)}; choose from {', '.join(BY_NAME)}")
         args.configs = [BY_NAME[name] for name in args.configs.split(",")]
     else:
-        args.configs = list(CONFIGS)
+        args.configs = list(BESIDE if args.beside else CONFIGS)
     args.problems = list(PROBLEMS) if args.estimators else []
     if args.quick:
         args.configs = [config.scaled(QUICK_FRACTION) for config in args.configs]

@@ -124,4 +124,22 @@ CONFIGS = (
                 make_data=image_like, hidden_extras=("batch_norm", "dropout")),
 )
 
-BY_NAME = {config.name: config for config in CONFIGS}
+# Beside the targets: the regimes a user reaches by changing one thing in mnist-m-128 or
+# wide-256 (the batch size, the hidden activation, the optimizer, the depth), so that the
+# comparison shows where the lead grows or shrinks away from the targets' points.
+# `compare.py --beside` runs these instead of CONFIGS; pytest-benchmark does not time them.
+_TARGETS = {config.name: config for config in CONFIGS}
+_MNIST_M = _TARGETS["mnist-m-128"]
+BESIDE = (
+    dataclasses.replace(_MNIST_M, name="mnist-m-b32", batch_size=32, n_rows=4096),
+    dataclasses.replace(_MNIST_M, name="mnist-m-b512", batch_size=512, n_rows=8192),
+    dataclasses.replace(_MNIST_M, name="mnist-m-tanh", activations=("tanh", "tanh", "softmax")),
+    dataclasses.replace(_MNIST_M, name="mnist-m-sigmoid",
+                        activations=("sigmoid", "sigmoid", "softmax")),
+    dataclasses.replace(_MNIST_M, name="mnist-m-sgdm", optimizer="sgd", lr=0.01, momentum=0.9),
+    dataclasses.replace(_MNIST_M, name="deep-8x256", layer_sizes=(784,) + (256,) * 8 + (10,),
+                        activations=("relu",) * 8 + ("softmax",)),
+    dataclasses.replace(_TARGETS["wide-256"], name="wide-64", batch_size=64, n_rows=512),
+)
+
+BY_NAME = {config.name: config for config in CONFIGS + BESIDE}
