@@ -77,25 +77,45 @@ def parse_args(argv):
     return args
 
 
+def cache_line_round_trip():
+    """Nanoseconds for a cache line to go between the first two CPUs this process may use and
+    back (the best of three probes), or None with one CPU, off Linux or without fastmlp. On a
+    virtual machine two vCPUs may share a last-level cache or not, which changes every library's
+    speed; the probe says which placement a round ran on."""
+    try:
+        import fastmlp
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            return None
+        return min(fastmlp._core._core_to_core_round_trip_ns(cpus[0], cpus[1], 2000)
+                   for _ in range(3))
+    except (ImportError, AttributeError, RuntimeError):
+        return None
+
+
 def interleave(runs, epochs, repeats, log):
-    """{name: [seconds per timed run]} of runs {name: run(epochs)}. One untimed one-epoch warm-up
-    each (first-call allocations, lazy state, code paths), then `repeats` rounds of one timed run
-    each, interleaved with the starting run rotating each round, so that changes in the load of a
-    shared machine fall on every run alike."""
+    """({name: [seconds per timed run]}, [round trip ns per round]) of runs {name: run(epochs)}.
+    One untimed one-epoch warm-up each (first-call allocations, lazy state, code paths), then
+    `repeats` rounds of one timed run each, interleaved with the starting run rotating each round,
+    so that changes in the load of a shared machine fall on every run alike; before each round,
+    the cache-line round trip between two CPUs (cache_line_round_trip)."""
     for run in runs.values():
         run(1)
     seconds = {name: [] for name in runs}
+    round_trips = []
     order = list(runs)
     for round_index in range(repeats):
+        round_trips.append(cache_line_round_trip())
         shift = round_index % len(order)
         for name in order[shift:] + order[:shift]:
             time.sleep(SETTLE_SECONDS)
             start = time.perf_counter()
             runs[name](epochs)
             seconds[name].append(time.perf_counter() - start)
-        log(f"  round {round_index + 1}/{repeats}: "
+        trip = "" if round_trips[-1] is None else f" (round trip {round_trips[-1]:.0f} ns)"
+        log(f"  round {round_index + 1}/{repeats}{trip}: "
             + ", ".join(f"{name} {seconds[name][-1]:.3f}s" for name in order))
-    return seconds
+    return seconds, round_trips
 
 
 def spread(seconds):
@@ -126,7 +146,8 @@ def measure_config(config, repeats, threads, log):
         except Unsupported as exc:
             skipped[library] = str(exc)
     libraries, memory_skipped = {}, {}
-    for library, runs in interleave(trainers, config.epochs, repeats, log).items():
+    seconds, round_trips = interleave(trainers, config.epochs, repeats, log)
+    for library, runs in seconds.items():
         rate = config.samples / statistics.median(runs)
         libraries[library] = {**timing(runs), "samples_per_second": rate,
                               "gflops": 6 * config.weights * rate / 1e9,
@@ -149,6 +170,7 @@ def measure_config(config, repeats, threads, log):
         "fastmlp_expected_mib": {**{part: size / MIB for part, size in expected.items()},
                                  "total": sum(expected.values()) / MIB},
         "libraries": libraries, "skipped": skipped, "memory_not_measured": memory_skipped,
+        "round_trip_ns": round_trips,
         "ratios": {f"fastmlp/{other}": speedup(rates.get("fastmlp"), rates.get(other))
                    for other in LIBRARIES if other != "fastmlp"},
         "sklearn_caveat": SKLEARN_CAVEATS.get(config.loss) if "sklearn" in libraries else None,
@@ -160,12 +182,13 @@ def measure_estimators(problem, repeats, log):
     fastmlp column's."""
     X, y = problem.load()
     fits = {column: estimator_fitter(column, problem, X, y) for column in ESTIMATOR_COLUMNS}
-    columns = {column: timing(runs)
-               for column, runs in interleave(fits, problem.epochs, repeats, log).items()}
+    seconds, round_trips = interleave(fits, problem.epochs, repeats, log)
+    columns = {column: timing(runs) for column, runs in seconds.items()}
     sklearn_seconds = columns["sklearn"]["median_seconds"]
     return {
         "problem": problem.describe(X, y), "name": problem.name, "epochs": problem.epochs,
         "hidden_layer_sizes": list(problem.hidden_layer_sizes), "estimators": columns,
+        "round_trip_ns": round_trips,
         "ratios": {f"sklearn/{column}": sklearn_seconds / columns[column]["median_seconds"]
                    for column in ESTIMATOR_COLUMNS if column != "sklearn"},
     }
@@ -273,13 +296,22 @@ def results_table(configs):
     return rows
 
 
+def round_trip_range(trips):
+    """'min-max' ns of a config's rounds ('-' where not measured)."""
+    known = [trip for trip in trips if trip is not None]
+    return f"{min(known):.0f}-{max(known):.0f}" if known else "-"
+
+
 def spread_table(configs):
-    """(slowest - fastest) / median of each library's timed runs: how noisy each median is."""
-    rows = ["| config | " + " | ".join(LIBRARIES) + " |", "|---|" + "---:|" * len(LIBRARIES)]
+    """(slowest - fastest) / median of each library's timed runs: how noisy each median is; and
+    the cache-line round trip between two CPUs before the rounds."""
+    rows = ["| config | " + " | ".join(LIBRARIES) + " | CPU round trip, ns |",
+            "|---|" + "---:|" * (len(LIBRARIES) + 1)]
     for c in configs:
         cells = [f"{c['libraries'][lib]['spread']:.0%}" if lib in c["libraries"] else "-"
                  for lib in LIBRARIES]
-        rows.append(f"| {c['name']} | " + " | ".join(cells) + " |")
+        rows.append(f"| {c['name']} | " + " | ".join(cells)
+                    + f" | {round_trip_range(c['round_trip_ns'])} |")
     return rows
 
 
@@ -344,7 +376,12 @@ def method(repeats, threads, with_estimators):
         "n_iter_no_change = epochs, so each fit runs exactly those epochs; it also evaluates the "
         "loss of every batch, as part of its training step. GFLOP/s is the nominal "
         "6 x weights x samples / time (biases, activations, losses and the skipped input "
-        "gradient of the first layer are not counted)."
+        "gradient of the first layer are not counted). CPU round trip: before each round, the "
+        "time a cache line takes to go from the first CPU this process may use to the second "
+        "and back (fastmlp._core._core_to_core_round_trip_ns, the best of three probes), the "
+        "lowest and highest of the config's rounds. Two vCPUs of a virtual machine may share a "
+        "last-level cache or sit in different ones, which changes every library's speed; a "
+        "config whose rounds saw both placements mixes them."
     ), (
         "Peak memory: the growth of the resident set during one run of the config's epochs, "
         "above the data, in MiB. Each library is measured alone in a fresh child process with "

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bindings/checks.h"
+#include "bindings/round_trip.h"
 #include "bindings/testing.h"
 #include "core/activations.h"
 #include "core/finite.h"
@@ -466,6 +467,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("METRICS") = names_tuple(kMetricNames);
   m.attr("__version__") = FASTMLP_VERSION;
   bind_testing(m);
+  bind_round_trip(m);
 
   m.def("optimizer_state_slots", [](const std::string& name, double momentum) {
     OptimizerConfig c;
