@@ -1,8 +1,8 @@
 // An internal binding for bench/compare.py: the time a cache line takes to go from one CPU to
 // another and back. On a virtual machine two vCPUs may share a last-level cache or sit in
 // different ones (on AMD, different CCDs), and which of the two a run got changes every
-// library's speed (measured on a Zen 4 host: 52-62 ns together, 300-340 ns apart, where
-// mnist-m-128's step took about 1.15 ms longer in PyTorch and fastmlp alike). The benchmark
+// library's speed (measured on a Zen 4 host: 50-76 ns together, 298-350 ns apart, where
+// mnist-m-128's step took 1.2-1.4 ms longer in PyTorch and fastmlp alike). The benchmark
 // records it with each round of timed runs so that a report says which placement it measured.
 #include "bindings/round_trip.h"
 
