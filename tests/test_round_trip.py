@@ -16,13 +16,14 @@ two_cpus = pytest.mark.skipif(len(CPUS) < 2, reason="needs two CPUs to run on")
 @linux
 @two_cpus
 def test_the_mean_counts_timed_trips_only():
-    # Any warm-up counted in the mean would make the shorter run's trips look longer.
+    # The 20 ms of untimed trips, if counted, would add 10 us to each of 2000 trips and 1 us to
+    # each of 20000: far more than the few hundred ns the CPUs' placement can change meanwhile.
     a, b = CPUS[:2]
     few = min(probe(a, b, 2000) for _ in range(3))
     many = min(probe(a, b, 20000) for _ in range(3))
     assert math.isfinite(few) and math.isfinite(many)
     assert 1 < few < 1e5 and 1 < many < 1e5
-    assert few < 3 * many and many < 3 * few
+    assert few < many + 2000
 
 
 @linux
