@@ -166,6 +166,9 @@ class PyNetwork {
   double learning_rate() const { return net_.optimizer().lr; }
   void set_learning_rate(double lr) { net_.set_learning_rate(lr); }
   i64 iterations() const { return net_.iterations; }
+  std::pair<i64, i64> thread_choice_steps() const {
+    return {net_.thread_choice().one_thread_steps(), net_.thread_choice().team_steps()};
+  }
   void set_iterations(i64 t) { net_.iterations = t; }
 
   py::array_t<T> predict(const CArray<T>& X, bool training) {
@@ -376,6 +379,9 @@ void bind_network(py::module_& m, const char* name) {
       .def_property("optimizer_state", &N::optimizer_state, &N::set_optimizer_state)
       .def_property("learning_rate", &N::learning_rate, &N::set_learning_rate)
       .def_property("iterations", &N::iterations, &N::set_iterations)
+      .def_property_readonly("_thread_choice_steps", &N::thread_choice_steps,
+                             "internal: training steps that earned a team, run (on one thread, "
+                             "on the team)")
       .def("predict", &N::predict, py::arg("X"), py::arg("training") = false)
       .def("evaluate", &N::evaluate, py::arg("X"), py::arg("y"), py::arg("sample_weight") = py::none())
       .def("compute_gradients", &N::compute_gradients, py::arg("X"), py::arg("y"))
@@ -481,6 +487,9 @@ PYBIND11_MODULE(_core, m) {
                                            std::to_string(n));
     set_num_threads(n);
   }, py::arg("n"), "0 returns to OpenMP's default (OMP_NUM_THREADS, threadpoolctl limits).");
+  m.def("get_dynamic_threads", &dynamic_threads);
+  m.def("set_dynamic_threads", &set_dynamic_threads, py::arg("on"),
+        "Whether a step whose size earns a team may run on one thread when timing finds it faster.");
   m.def("build_info", [] {
     py::dict info;
     info["version"] = FASTMLP_VERSION;
@@ -494,6 +503,7 @@ PYBIND11_MODULE(_core, m) {
     info["openmp"] = openmp_version();
     info["simd"] = simd_level();
     info["threads"] = num_threads();
+    info["dynamic_threads"] = dynamic_threads();
     return info;
   });
 }

@@ -1,7 +1,8 @@
 // Internal bindings for the tests and the kernel benchmarks only (names start with an underscore;
 // not part of the API): the GEMM with every stride layout and epilogue, the dispatched ISA, the
 // vector math, the activations forward and backward, the losses with their gradient, the sum
-// of squares behind gradient norms and the L2 penalty, and dropout's masks.
+// of squares behind gradient norms and the L2 penalty, dropout's masks, and the thread choice's
+// policy on given step times.
 #include "bindings/testing.h"
 
 #include <pybind11/numpy.h>
@@ -16,6 +17,7 @@
 #include "core/gemm/gemm.h"
 #include "core/layers/dropout.h"
 #include "core/optim.h"
+#include "core/thread_choice.h"
 #include "core/vmath.h"
 
 namespace py = pybind11;
@@ -155,9 +157,31 @@ Out<T> dropout_test(const In<T>& x, double rate, u64 key, bool in_place) {
   return y;
 }
 
+// The thread counts ThreadChoice gives a run of steps of one row on a team of `team`, where step i
+// would take one_thread[i] seconds on one thread and on_team[i] on the team, plus switch_cost on a
+// step whose count differs from the step before's.
+Out<std::int32_t> thread_choice_trace(const In<double>& one_thread, const In<double>& on_team,
+                                      int team, double switch_cost) {
+  require(one_thread.ndim() == 1 && on_team.ndim() == 1 && one_thread.size() == on_team.size(),
+          "_thread_choice_trace: one_thread and on_team must be 1-D arrays of the same length");
+  require(team >= 1, "_thread_choice_trace: team must be >= 1; got " + std::to_string(team));
+  ThreadChoice choice;
+  Out<std::int32_t> threads(one_thread.size());
+  int before = team;
+  for (py::ssize_t i = 0; i < one_thread.size(); ++i) {
+    const int n = choice.next(team);
+    const double cost = n == 1 ? one_thread.data()[i] : on_team.data()[i];
+    if (choice.timing_wanted()) choice.record(cost + (n != before ? switch_cost : 0.0), 1);
+    threads.mutable_data()[i] = before = n;
+  }
+  return threads;
+}
+
 }  // namespace
 
 void bind_testing(py::module_& m) {
+  m.def("_thread_choice_trace", &thread_choice_trace, py::arg("one_thread"), py::arg("on_team"),
+        py::arg("team"), py::arg("switch_cost") = 0.0);
   m.def("_gemm", &gemm_test<float>, py::arg("A"), py::arg("B"), py::arg("trans_a"),
         py::arg("trans_b"), py::arg("bias"), py::arg("activation"), py::arg("alpha"),
         py::arg("accumulate"), py::arg("C").noconvert(), "internal: GEMM for the tests");

@@ -20,8 +20,26 @@ constexpr i64 round_up(i64 a, i64 b) { return ceil_div(a, b) * b; }
 // than on 1 with a 64 kFLOP threshold).
 constexpr i64 kParallelWork = 1 << 21;
 
+// The configured count, or 1 on a thread inside a OneThread scope.
 int num_threads();
 void set_num_threads(int n);  // n >= 1, or 0 for OpenMP's default; callers validate
+// Whether a training step may run on one thread where its size earns a team, when timing finds
+// that faster (ThreadChoice). On by default.
+bool dynamic_threads();
+void set_dynamic_threads(bool on);
+
+// While one lives (when `active`), the regions the constructing thread opens run on it alone: a
+// training step ThreadChoice gave one thread. Not nested.
+class OneThread {
+ public:
+  explicit OneThread(bool active);
+  ~OneThread();
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+
+ private:
+  bool active_;
+};
 
 // `ops` counts operations on T; one on double takes about twice as long as one on float (half the
 // SIMD lanes, twice the bytes), so it weighs double. Inside a parallel region (a team running a

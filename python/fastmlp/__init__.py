@@ -2,7 +2,8 @@
 from . import _core
 from . import (activations, callbacks, data, datasets, initializers, layers, losses, metrics,
                optimizers, regularizers)
-from ._config import _check_isa_cap, get_num_threads, set_num_threads, show_config
+from ._config import (_check_isa_cap, get_dynamic_threads, get_num_threads, set_dynamic_threads,
+                      set_num_threads, show_config)
 from .history import History
 from .model import Sequential
 from .perceptron import Perceptron
@@ -27,5 +28,6 @@ def __getattr__(name):
 __all__ = [
     "Sequential", "Perceptron", "History", "DivergenceError", "load_model", "activations", "callbacks", "data", "datasets",
     "initializers", "layers", "losses", "metrics", "optimizers", "regularizers",
-    "get_num_threads", "set_num_threads", "show_config", "__version__",
+    "get_num_threads", "set_num_threads", "get_dynamic_threads", "set_dynamic_threads",
+    "show_config", "__version__",
 ]

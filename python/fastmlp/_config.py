@@ -26,19 +26,35 @@ def set_num_threads(n):
     _core.set_num_threads(n)
 
 
+def get_dynamic_threads():
+    """Whether training steps may run on one thread where timing finds that faster than a team."""
+    return _core.get_dynamic_threads()
+
+
+def set_dynamic_threads(enabled):
+    """Let (True, the default) or stop (False) a network of mid-size steps train some of them on one
+    thread. Such a network times one thread against get_num_threads() threads now and then while it
+    trains and keeps the faster: which wins depends on where the OS puts the threads and what else
+    runs. Results are identical either way; False keeps every step on the configured count."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"enabled must be True or False; got {enabled!r}")
+    _core.set_dynamic_threads(enabled)
+
+
 # _OPENMP release dates -> specification versions.
 _OPENMP_VERSIONS = {200505: "2.5", 200805: "3.0", 201107: "3.1", 201307: "4.0", 201511: "4.5",
                     201811: "5.0", 202011: "5.1", 202111: "5.2", 202411: "6.0"}
 
 
 def show_config():
-    """Print the version, compiler, OpenMP version, thread count and SIMD level of this build."""
+    """Print the version, compiler, OpenMP version, thread count (with "(dynamic)" when steps may
+    run on one thread, set_dynamic_threads) and SIMD level of this build."""
     info = _core.build_info()
     omp = info["openmp"]
     print(f"fastmlp {info['version']}\n"
           f"  compiler: {info['compiler']}\n"
           f"  OpenMP:   {_OPENMP_VERSIONS.get(omp, 'unknown')} (_OPENMP {omp})\n"
-          f"  threads:  {info['threads']}\n"
+          f"  threads:  {info['threads']}{' (dynamic)' if info['dynamic_threads'] else ''}\n"
           f"  SIMD:     {info['simd']}")
 
 
