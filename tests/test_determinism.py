@@ -209,6 +209,7 @@ def test_gradient_pieces_on_a_team_of_one(tmp_path):
     # pieces itself, and train as a solo step does.
     code = ("import sys, numpy as np, fastmlp as fm; sys.path.insert(0, 'tests'); "
             "import test_determinism as t; fm.set_num_threads(int(sys.argv[1])); "
+            "fm.set_dynamic_threads(False); "
             "w, _ = t.train_pieces_model(); np.savez(sys.argv[2], *w)")
     results = []
     for threads, limit in ((1, None), (2, "1")):

@@ -157,24 +157,37 @@ Out<T> dropout_test(const In<T>& x, double rate, u64 key, bool in_place) {
   return y;
 }
 
-// The thread counts ThreadChoice gives a run of steps of one row on a team of `team`, where step i
-// would take one_thread[i] seconds on one thread and on_team[i] on the team, plus switch_cost on a
-// step whose count differs from the step before's.
+// The thread counts ThreadChoice gives a run of steps of one row, where step i earns a team of
+// team[i] and would take one_thread[i] seconds on one thread and on_team[i] on the team, plus
+// switch_cost on a step whose count differs from the step before's.
 Out<std::int32_t> thread_choice_trace(const In<double>& one_thread, const In<double>& on_team,
-                                      int team, double switch_cost) {
-  require(one_thread.ndim() == 1 && on_team.ndim() == 1 && one_thread.size() == on_team.size(),
-          "_thread_choice_trace: one_thread and on_team must be 1-D arrays of the same length");
-  require(team >= 1, "_thread_choice_trace: team must be >= 1; got " + std::to_string(team));
+                                      const In<std::int32_t>& team, double switch_cost) {
+  require(one_thread.ndim() == 1 && on_team.ndim() == 1 && team.ndim() == 1 &&
+              one_thread.size() == on_team.size() && team.size() == on_team.size(),
+          "_thread_choice_trace: one_thread, on_team and team must be 1-D arrays of one length");
   ThreadChoice choice;
   Out<std::int32_t> threads(one_thread.size());
-  int before = team;
+  int before = 0;
   for (py::ssize_t i = 0; i < one_thread.size(); ++i) {
-    const int n = choice.next(team);
+    require(team.data()[i] >= 1, "_thread_choice_trace: team must be >= 1; got " +
+                                     std::to_string(team.data()[i]));
+    const int n = choice.next(team.data()[i]);
     const double cost = n == 1 ? one_thread.data()[i] : on_team.data()[i];
-    if (choice.timing_wanted()) choice.record(cost + (n != before ? switch_cost : 0.0), 1);
+    if (choice.timing_wanted()) choice.record(cost + (i > 0 && n != before ? switch_cost : 0.0), 1);
     threads.mutable_data()[i] = before = n;
   }
   return threads;
+}
+
+py::dict thread_choice_constants() {
+  py::dict c;
+  c["settle_steps"] = ThreadChoice::kSettleSteps;
+  c["min_timed_steps"] = ThreadChoice::kMinTimedSteps;
+  c["block_seconds"] = ThreadChoice::kBlockSeconds;
+  c["clear_loss"] = ThreadChoice::kClearLoss;
+  c["first_period"] = ThreadChoice::kFirstPeriod;
+  c["longest_period"] = ThreadChoice::kLongestPeriod;
+  return c;
 }
 
 }  // namespace
@@ -182,6 +195,7 @@ Out<std::int32_t> thread_choice_trace(const In<double>& one_thread, const In<dou
 void bind_testing(py::module_& m) {
   m.def("_thread_choice_trace", &thread_choice_trace, py::arg("one_thread"), py::arg("on_team"),
         py::arg("team"), py::arg("switch_cost") = 0.0);
+  m.def("_thread_choice_constants", &thread_choice_constants);
   m.def("_gemm", &gemm_test<float>, py::arg("A"), py::arg("B"), py::arg("trans_a"),
         py::arg("trans_b"), py::arg("bias"), py::arg("activation"), py::arg("alpha"),
         py::arg("accumulate"), py::arg("C").noconvert(), "internal: GEMM for the tests");

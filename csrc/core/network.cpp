@@ -652,9 +652,9 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
   // they are saved and put back along with refusing the update.
   saved_state_.assign(state_.begin(), state_.end());
   reserve(rows);
-  const int team = step_threads(rows);
+  const int team_size = step_threads(rows);
   const bool choose = dynamic_threads();
-  const int threads = choose ? thread_choice_.next(team) : team;
+  const int threads = choose ? thread_choice_.next(team_size) : team_size;
   // Only steps with a team to choose against read the clock (2^22 operations or more): a batch of
   // one row trains in about a microsecond.
   const bool timed = choose && thread_choice_.timing_wanted();
@@ -663,7 +663,7 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
   bool ok = false;
   const T* batch = rows_of_x ? x_batch : X;
   if (threads == 1) {
-    const OneThread alone(team > 1);
+    const OneThread alone(team_size > 1);
     if (rows_of_x) gather_rows(x_batch, X, rows_of_x, rows, input_dim());
     ok = step(Exec<T>{}, batch, y, rows, loss);
   } else {
@@ -692,7 +692,8 @@ bool Network<T>::train_step(const T* X, Targets<T> y, i64 rows, double& loss,
       }
     }
   }
-  if (timed) thread_choice_.record(std::chrono::duration<double>(Clock::now() - start).count(), rows);
+  if (timed)
+    thread_choice_.record(std::chrono::duration<double>(Clock::now() - start).count(), rows);
   if (ok) {
     ++iterations;
     return true;

@@ -118,7 +118,7 @@ class Network {
   // (rows x input_dim) first; without, X's first rows.
   bool train_step(const T* X, Targets<T> y, i64 rows, double& loss,
                   const i64* rows_of_x = nullptr, T* x_batch = nullptr);
-  // How many of the training steps with a team to choose against ran on one thread.
+  // The choice between one thread and a team for the steps that earn one (and its step counts).
   const ThreadChoice& thread_choice() const { return thread_choice_; }
   // Mean loss + penalty over n rows in inference mode, in chunks; metrics (if any) accumulate.
   double evaluate(const T* X, Targets<T> y, i64 n, MetricAccumulator<T>* metrics);
@@ -196,7 +196,7 @@ class Network {
   std::vector<LineVector<T>> skip_;      // per ResidualEnd: the gradient for the skip path
   LineVector<T> folded_;                 // folded W' and b' of the inference fast path
   LineVector<T> saved_state_;            // state before a training step, restored if it diverges
-  ThreadChoice thread_choice_;            // one thread or a team, for steps that earn a team
+  ThreadChoice thread_choice_;           // one thread or a team, for steps that earn a team
   std::vector<const T*> outputs_;        // per layer, the last forward's output (may alias input)
   LineVector<T> logits_;                 // last layer's Z when the loss absorbs its activation
   LineVector<T> delta_, delta_next_;     // backward's ping-pong, rows x widest layer output

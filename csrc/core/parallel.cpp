@@ -25,13 +25,9 @@ bool dynamic_threads() { return dynamic.load(std::memory_order_relaxed); }
 
 void set_dynamic_threads(bool on) { dynamic.store(on, std::memory_order_relaxed); }
 
-OneThread::OneThread(bool active) : active_(active) {
-  if (active_) alone = true;
-}
+OneThread::OneThread(bool active) : before_(alone) { alone = before_ || active; }
 
-OneThread::~OneThread() {
-  if (active_) alone = false;
-}
+OneThread::~OneThread() { alone = before_; }
 
 const char* simd_level() { return isa_name(active_isa()); }
 

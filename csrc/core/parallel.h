@@ -28,8 +28,8 @@ void set_num_threads(int n);  // n >= 1, or 0 for OpenMP's default; callers vali
 bool dynamic_threads();
 void set_dynamic_threads(bool on);
 
-// While one lives (when `active`), the regions the constructing thread opens run on it alone: a
-// training step ThreadChoice gave one thread. Not nested.
+// While one lives (when `active`), num_threads() is 1 on the constructing thread, so no kernel it
+// calls opens a parallel region: a training step ThreadChoice gave one thread.
 class OneThread {
  public:
   explicit OneThread(bool active);
@@ -38,7 +38,7 @@ class OneThread {
   OneThread& operator=(const OneThread&) = delete;
 
  private:
-  bool active_;
+  bool before_;
 };
 
 // `ops` counts operations on T; one on double takes about twice as long as one on float (half the

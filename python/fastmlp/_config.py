@@ -3,6 +3,7 @@ import os
 import warnings
 
 from . import _core
+from ._validation import check_bool
 
 # The values FASTMLP_ISA may take (core/simd/isa.cpp), which caps the kernels' instruction set.
 _ISA_CAPS = ("generic", "avx2", "avx2+fma")
@@ -36,9 +37,7 @@ def set_dynamic_threads(enabled):
     thread. Such a network times one thread against get_num_threads() threads now and then while it
     trains and keeps the faster: which wins depends on where the OS puts the threads and what else
     runs. Results are identical either way; False keeps every step on the configured count."""
-    if not isinstance(enabled, bool):
-        raise TypeError(f"enabled must be True or False; got {enabled!r}")
-    _core.set_dynamic_threads(enabled)
+    _core.set_dynamic_threads(check_bool(enabled, "enabled"))
 
 
 # _OPENMP release dates -> specification versions.
