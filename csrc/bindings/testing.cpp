@@ -159,22 +159,28 @@ Out<T> dropout_test(const In<T>& x, double rate, u64 key, bool in_place) {
 
 // The thread counts ThreadChoice gives a run of steps of one row, where step i earns a team of
 // team[i] and would take one_thread[i] seconds on one thread and on_team[i] on the team, plus
-// switch_cost on a step whose count differs from the step before's.
+// switch_cost on a step whose count differs from the step before's; training resumes after a
+// pause before each step i where paused[i] is true.
 Out<std::int32_t> thread_choice_trace(const In<double>& one_thread, const In<double>& on_team,
-                                      const In<std::int32_t>& team, double switch_cost) {
+                                      const In<std::int32_t>& team, double switch_cost,
+                                      const In<bool>& paused) {
+  const py::ssize_t n = one_thread.size();
   require(one_thread.ndim() == 1 && on_team.ndim() == 1 && team.ndim() == 1 &&
-              one_thread.size() == on_team.size() && team.size() == on_team.size(),
-          "_thread_choice_trace: one_thread, on_team and team must be 1-D arrays of one length");
+              paused.ndim() == 1 && on_team.size() == n && team.size() == n && paused.size() == n,
+          "_thread_choice_trace: one_thread, on_team, team and paused must be 1-D arrays of one "
+          "length");
   ThreadChoice choice;
-  Out<std::int32_t> threads(one_thread.size());
+  Out<std::int32_t> threads(n);
   int before = 0;
-  for (py::ssize_t i = 0; i < one_thread.size(); ++i) {
+  for (py::ssize_t i = 0; i < n; ++i) {
     require(team.data()[i] >= 1, "_thread_choice_trace: team must be >= 1; got " +
                                      std::to_string(team.data()[i]));
-    const int n = choice.next(team.data()[i]);
-    const double cost = n == 1 ? one_thread.data()[i] : on_team.data()[i];
-    if (choice.timing_wanted()) choice.record(cost + (i > 0 && n != before ? switch_cost : 0.0), 1);
-    threads.mutable_data()[i] = before = n;
+    if (paused.data()[i]) choice.resume();
+    const int count = choice.next(team.data()[i]);
+    const double cost = count == 1 ? one_thread.data()[i] : on_team.data()[i];
+    if (choice.timing_wanted())
+      choice.record(cost + (i > 0 && count != before ? switch_cost : 0.0), 1);
+    threads.mutable_data()[i] = before = count;
   }
   return threads;
 }
@@ -194,7 +200,7 @@ py::dict thread_choice_constants() {
 
 void bind_testing(py::module_& m) {
   m.def("_thread_choice_trace", &thread_choice_trace, py::arg("one_thread"), py::arg("on_team"),
-        py::arg("team"), py::arg("switch_cost") = 0.0);
+        py::arg("team"), py::arg("switch_cost"), py::arg("paused"));
   m.def("_thread_choice_constants", &thread_choice_constants);
   m.def("_gemm", &gemm_test<float>, py::arg("A"), py::arg("B"), py::arg("trans_a"),
         py::arg("trans_b"), py::arg("bias"), py::arg("activation"), py::arg("alpha"),

@@ -118,8 +118,10 @@ class Network {
   // (rows x input_dim) first; without, X's first rows.
   bool train_step(const T* X, Targets<T> y, i64 rows, double& loss,
                   const i64* rows_of_x = nullptr, T* x_batch = nullptr);
-  // The choice between one thread and a team for the steps that earn one (and its step counts).
+  // The choice between one thread and a team for the steps that earn one (and its step counts),
+  // and the news that training resumes after a pause (ThreadChoice::resume).
   const ThreadChoice& thread_choice() const { return thread_choice_; }
+  void resume_thread_choice() { thread_choice_.resume(); }
   // Mean loss + penalty over n rows in inference mode, in chunks; metrics (if any) accumulate.
   double evaluate(const T* X, Targets<T> y, i64 n, MetricAccumulator<T>* metrics);
   // Outputs of n rows into out (n x output_dim), in chunks.

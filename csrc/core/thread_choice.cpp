@@ -18,6 +18,12 @@ void ThreadChoice::start_block() {
   block_rows_ = 0;
 }
 
+void ThreadChoice::resume() {
+  start_block();
+  trial_ = false;  // a trial in progress starts again after the choice's next block
+  paused_ = true;
+}
+
 void ThreadChoice::record(double seconds, i64 rows) {
   if (!timing_wanted_) return;
   timing_wanted_ = false;
@@ -33,7 +39,8 @@ void ThreadChoice::record(double seconds, i64 rows) {
   start_block();
   if (!trial_) {
     choice_per_row_ = per_row;
-    trial_ = run_left_ <= 0;
+    trial_ = run_left_ <= 0 && !paused_;
+    paused_ = false;
     return;
   }
   trial_ = false;

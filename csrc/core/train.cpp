@@ -40,6 +40,7 @@ TrainResult train_epochs(Network<T>& net, const T* X, Targets<T> y, i64 n, const
 
   TrainResult result;
   result.epochs.reserve(size_t(opt.epochs));
+  net.resume_thread_choice();
   auto next_poll = clock::now() + poll_every;
   for (i64 e = 0; e < opt.epochs; ++e) {
     if (opt.shuffle) epoch_permutation(order.data(), n, opt.seed, opt.first_epoch + e);
