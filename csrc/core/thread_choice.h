@@ -21,10 +21,10 @@ class ThreadChoice {
   // That step's time and rows.
   void record(double seconds, i64 rows);
   // Training goes on after a pause (a new fit, or the caller's work between epochs), in caches
-  // that others filled meanwhile: the block in progress starts over (a trial's too), and no trial
-  // compares with the choice's first block after the pause. With a PyTorch run before each fit of 128 steps
-  // (mnist-m-b32, as compare.py runs them), trials against those cold blocks put the steps on one
-  // thread for 20 ms of every run and cost 7.6 % with the vCPUs together.
+  // that others filled meanwhile: the block in progress starts over (a trial's too), and no
+  // trial compares with the choice's first block after the pause. With a PyTorch run before each
+  // fit of 128 steps (mnist-m-b32, as compare.py runs them), trials against those cold blocks put
+  // the steps on one thread for 20 ms of many fits and cost 7.6 % with the vCPUs together.
   void resume();
   // Steps so far, by the count next() gave, among those with a team to choose against.
   i64 one_thread_steps() const { return steps_[1]; }
