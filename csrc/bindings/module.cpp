@@ -166,10 +166,10 @@ class PyNetwork {
   double learning_rate() const { return net_.optimizer().lr; }
   void set_learning_rate(double lr) { net_.set_learning_rate(lr); }
   i64 iterations() const { return net_.iterations; }
+  void set_iterations(i64 t) { net_.iterations = t; }
   std::pair<i64, i64> thread_choice_steps() const {
     return {net_.thread_choice().one_thread_steps(), net_.thread_choice().team_steps()};
   }
-  void set_iterations(i64 t) { net_.iterations = t; }
 
   py::array_t<T> predict(const CArray<T>& X, bool training) {
     check_rows(X, "X", net_.input_dim());

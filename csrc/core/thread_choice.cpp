@@ -33,7 +33,7 @@ void ThreadChoice::record(double seconds, i64 rows) {
     block_rows_ += rows;
   }
   if (block_steps_ < kSettleSteps + kMinTimedSteps) return;
-  const double per_row = block_seconds_ / double(std::max<i64>(block_rows_, 1));
+  const double per_row = block_seconds_ / double(block_rows_);  // a step has a row or more
   const bool lost = trial_ && per_row > kClearLoss * choice_per_row_;
   if (block_seconds_ < kBlockSeconds && !lost) return;
   start_block();
